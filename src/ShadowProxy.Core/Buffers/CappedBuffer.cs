@@ -1,0 +1,86 @@
+using System.Buffers;
+
+namespace ShadowProxy.Core.Buffers;
+
+/// <summary>
+/// A growable byte buffer over <see cref="ArrayPool{T}"/> that keeps at most <see cref="Capacity"/> bytes.
+/// Writes past the cap are counted but not kept, so a caller streaming a body through it never
+/// allocates more than the cap. Not thread-safe: one writer, then readers after it is complete.
+/// </summary>
+public sealed class CappedBuffer : IDisposable
+{
+    private const int InitialSize = 4096;
+    private byte[]? _buffer;
+    private int _length;
+
+    public CappedBuffer(long capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        Capacity = (int)Math.Min(capacity, Array.MaxLength);
+    }
+
+    /// <summary>The most bytes this buffer keeps.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Bytes offered, kept or not.</summary>
+    public long TotalBytes { get; private set; }
+
+    /// <summary>True when more bytes were offered than the cap allows; the kept bytes are then a prefix.</summary>
+    public bool Overflowed => TotalBytes > Capacity;
+
+    public int Length => _length;
+
+    public ReadOnlyMemory<byte> Memory => _buffer is null ? ReadOnlyMemory<byte>.Empty : _buffer.AsMemory(0, _length);
+
+    public ReadOnlySpan<byte> Span => _buffer is null ? ReadOnlySpan<byte>.Empty : _buffer.AsSpan(0, _length);
+
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        TotalBytes += data.Length;
+        var room = Capacity - _length;
+        if (room <= 0 || data.IsEmpty)
+        {
+            return;
+        }
+
+        var take = Math.Min(room, data.Length);
+        EnsureCapacity(_length + take);
+        data[..take].CopyTo(_buffer.AsSpan(_length));
+        _length += take;
+    }
+
+    private void EnsureCapacity(int needed)
+    {
+        if (_buffer is not null && _buffer.Length >= needed)
+        {
+            return;
+        }
+
+        var size = Math.Max(InitialSize, _buffer?.Length * 2 ?? 0);
+        while (size < needed)
+        {
+            size *= 2;
+        }
+
+        size = Math.Min(size, Math.Max(needed, Capacity));
+        var next = ArrayPool<byte>.Shared.Rent(size);
+        if (_buffer is not null)
+        {
+            _buffer.AsSpan(0, _length).CopyTo(next);
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = next;
+    }
+
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = null;
+        _length = 0;
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

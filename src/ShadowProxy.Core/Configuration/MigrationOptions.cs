@@ -1,0 +1,226 @@
+namespace ShadowProxy.Core.Configuration;
+
+public sealed record MigrationOptions
+{
+    public required string Name { get; init; }
+
+    public required IReadOnlyList<RouteMatchOptions> Routes { get; init; }
+
+    public required BackendOptions Legacy { get; init; }
+
+    public required BackendOptions Candidate { get; init; }
+
+    public ShadowOptions Shadow { get; init; } = new();
+
+    public DiffOptions Diff { get; init; } = new();
+
+    public RedactOptions Redact { get; init; } = new();
+
+    public CohortOptions Cohort { get; init; } = new();
+
+    public RampOptions Ramp { get; init; } = new();
+
+    public FailoverOptions Failover { get; init; } = new();
+}
+
+/// <summary>A YARP route match: path template plus optional methods, hosts and headers.</summary>
+public sealed record RouteMatchOptions
+{
+    public required string Path { get; init; }
+
+    public IReadOnlyList<string>? Methods { get; init; }
+
+    public IReadOnlyList<string>? Hosts { get; init; }
+
+    public IReadOnlyList<HeaderMatchOptions>? Headers { get; init; }
+}
+
+public sealed record HeaderMatchOptions
+{
+    public required string Name { get; init; }
+
+    public IReadOnlyList<string>? Values { get; init; }
+}
+
+public sealed record BackendOptions
+{
+    public required Uri Address { get; init; }
+
+    /// <summary>Time allowed for the backend to start answering when it is the primary.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
+}
+
+public sealed record ShadowOptions
+{
+    public static readonly IReadOnlyList<string> DefaultMethods = ["GET", "HEAD", "OPTIONS"];
+
+    public bool Enabled { get; init; } = true;
+
+    public double SamplePercent { get; init; } = 100;
+
+    public IReadOnlyList<string> Methods { get; init; } = DefaultMethods;
+
+    public long MaxBodyBytes { get; init; } = 1024 * 1024;
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public int MaxInFlight { get; init; } = 512;
+}
+
+public sealed record DiffOptions
+{
+    public IReadOnlyList<string> IgnoreHeaders { get; init; } = ["Date", "Server"];
+
+    public IReadOnlyList<string> IgnoreJsonPaths { get; init; } = [];
+
+    public IReadOnlyList<string> UnorderedArrays { get; init; } = [];
+
+    /// <summary>Absolute tolerance for numbers: |a − b| ≤ tolerance is equal.</summary>
+    public double NumericTolerance { get; init; }
+
+    /// <summary>Cap on a body after Content-Encoding is decoded; larger bodies are "too large to compare".</summary>
+    public long MaxDecodedBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Cap on the differences reported for one pair (per-index array differences included).</summary>
+    public int MaxDifferences { get; init; } = 100;
+}
+
+public sealed record RedactOptions
+{
+    /// <summary>Always redacted, whatever the configuration says.</summary>
+    public static readonly IReadOnlyList<string> AlwaysRedactedHeaders = ["Authorization", "Cookie", "Set-Cookie", "Proxy-Authorization"];
+
+    public IReadOnlyList<string> Headers { get; init; } = ["Authorization", "Cookie", "Set-Cookie"];
+
+    public IReadOnlyList<string> JsonPaths { get; init; } = [];
+}
+
+public enum CohortSourceKind
+{
+    Random,
+    Header,
+    Cookie,
+    ClientIp,
+}
+
+public sealed record CohortOptions
+{
+    public CohortSourceKind Source { get; init; } = CohortSourceKind.Random;
+
+    /// <summary>The header or cookie name for <see cref="CohortSourceKind.Header"/> and <see cref="CohortSourceKind.Cookie"/>.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Parses the configuration form <c>Header:NAME | Cookie:NAME | ClientIp | Random</c>.</summary>
+    public static bool TryParse(string? text, out CohortOptions options, out string error)
+    {
+        options = new CohortOptions();
+        error = string.Empty;
+        if (string.IsNullOrWhiteSpace(text) || text.Equals("Random", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (text.Equals("ClientIp", StringComparison.OrdinalIgnoreCase))
+        {
+            options = new CohortOptions { Source = CohortSourceKind.ClientIp };
+            return true;
+        }
+
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon > 0)
+        {
+            var kind = text[..colon];
+            var name = text[(colon + 1)..].Trim();
+            if (name.Length == 0)
+            {
+                error = $"'{text}' names no {kind.ToLowerInvariant()}";
+                return false;
+            }
+
+            if (kind.Equals("Header", StringComparison.OrdinalIgnoreCase))
+            {
+                options = new CohortOptions { Source = CohortSourceKind.Header, Name = name };
+                return true;
+            }
+
+            if (kind.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
+            {
+                options = new CohortOptions { Source = CohortSourceKind.Cookie, Name = name };
+                return true;
+            }
+        }
+
+        error = $"'{text}' is not one of Header:NAME, Cookie:NAME, ClientIp, Random";
+        return false;
+    }
+
+    public override string ToString() => Source switch
+    {
+        CohortSourceKind.Header => "Header:" + Name,
+        CohortSourceKind.Cookie => "Cookie:" + Name,
+        _ => Source.ToString(),
+    };
+}
+
+public sealed record RampOptions
+{
+    public static readonly IReadOnlyList<StageOptions> DefaultStages =
+    [
+        new() { Name = "shadow", Weight = 0, MinDuration = TimeSpan.FromMinutes(10) },
+        new() { Name = "canary", Weight = 1, MinDuration = TimeSpan.FromMinutes(10) },
+        new() { Name = "early", Weight = 5, MinDuration = TimeSpan.FromMinutes(30) },
+        new() { Name = "quarter", Weight = 25, MinDuration = TimeSpan.FromHours(1) },
+        new() { Name = "shared", Weight = 50, MinDuration = TimeSpan.FromHours(4) },
+        new() { Name = "new-leads", Weight = 100, MinDuration = TimeSpan.FromDays(1) },
+        new() { Name = "owned", Weight = 100, Shadow = false },
+    ];
+
+    public IReadOnlyList<StageOptions> Stages { get; init; } = DefaultStages;
+
+    public bool AutoAdvance { get; init; } = true;
+
+    public GateOptions Gates { get; init; } = new();
+
+    public bool AutomaticRollback { get; init; } = true;
+}
+
+public sealed record StageOptions
+{
+    public required string Name { get; init; }
+
+    /// <summary>Percentage of cohorts served by the candidate, 0..100 with up to two decimals.</summary>
+    public decimal Weight { get; init; }
+
+    public TimeSpan MinDuration { get; init; }
+
+    /// <summary>Whether requests are mirrored to the other backend during this stage.</summary>
+    public bool Shadow { get; init; } = true;
+}
+
+public sealed record GateOptions
+{
+    public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(1);
+
+    public int MinSamples { get; init; } = 200;
+
+    public double MaxDiffRate { get; init; } = 0.01;
+
+    public double MaxErrorRateIncrease { get; init; } = 0.005;
+
+    public double MaxP99LatencyRatio { get; init; } = 1.5;
+}
+
+public sealed record FailoverOptions
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Failure ratio of candidate-primary requests that opens the circuit.</summary>
+    public double BreakerFailureRatio { get; init; } = 0.5;
+
+    /// <summary>Requests needed in the sampling window before the circuit may open.</summary>
+    public int BreakerMinimumThroughput { get; init; } = 20;
+
+    public TimeSpan BreakerSamplingDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan BreakerBreakDuration { get; init; } = TimeSpan.FromSeconds(30);
+}
