@@ -1,0 +1,78 @@
+namespace ShadowProxy.Hosting;
+
+/// <summary>The process: arguments, configuration sources, exit codes.</summary>
+internal static class ShadowProxyProgram
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var commandLine = CommandLine.Parse(args);
+        if (commandLine.Help)
+        {
+            Console.WriteLine(CommandLine.Usage);
+            return ExitCodes.Ok;
+        }
+
+        if (commandLine.ConfigFile is null && !commandLine.Demo)
+        {
+            Console.Error.WriteLine("shadowproxy: give --config FILE or --demo" + Environment.NewLine + CommandLine.Usage);
+            return ExitCodes.InvalidConfiguration;
+        }
+
+        if (commandLine.ConfigFile is not null && !File.Exists(commandLine.ConfigFile))
+        {
+            Console.Error.WriteLine($"shadowproxy: invalid configuration: --config: file '{commandLine.ConfigFile}' does not exist");
+            return ExitCodes.InvalidConfiguration;
+        }
+
+        var rest = commandLine.Rest.ToArray();
+        WebApplication app;
+        try
+        {
+            app = ShadowProxyHost.Build(rest, configuration =>
+            {
+                if (commandLine.ConfigFile is not null)
+                {
+                    configuration.AddJsonFile(Path.GetFullPath(commandLine.ConfigFile), optional: false, reloadOnChange: false);
+                }
+            });
+        }
+        catch (InvalidConfigurationException ex)
+        {
+            foreach (var error in ex.Errors)
+            {
+                Console.Error.WriteLine($"shadowproxy: invalid configuration: {error}");
+            }
+
+            return ExitCodes.InvalidConfiguration;
+        }
+        catch (InvalidDataException ex)
+        {
+            // A JSON file that does not parse.
+            Console.Error.WriteLine($"shadowproxy: invalid configuration: {commandLine.ConfigFile}: {ex.InnerException?.Message ?? ex.Message}");
+            return ExitCodes.InvalidConfiguration;
+        }
+        catch (FormatException ex)
+        {
+            Console.Error.WriteLine($"shadowproxy: invalid configuration: {ex.Message}");
+            return ExitCodes.InvalidConfiguration;
+        }
+
+        await using (app.ConfigureAwait(false))
+        {
+            try
+            {
+                await app.StartAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Console.Error.WriteLine($"shadowproxy: start-up failed: {ex.Message}");
+                return ExitCodes.StartupFailure;
+            }
+
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+            await app.StopAsync().ConfigureAwait(false);
+        }
+
+        return ExitCodes.Ok;
+    }
+}
