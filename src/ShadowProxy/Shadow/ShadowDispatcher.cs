@@ -89,6 +89,7 @@ internal sealed partial class ShadowDispatcher(
         }
 
         var prefix = target.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        message.RequestUri = RequestUtilities.MakeDestinationAddress(prefix, context.Request.Path, context.Request.QueryString);
         // The default transformer completes synchronously; it only reads the request's headers.
         var pending = HttpTransformer.Default.TransformRequestAsync(context, message, prefix, CancellationToken.None);
         if (!pending.IsCompletedSuccessfully)
