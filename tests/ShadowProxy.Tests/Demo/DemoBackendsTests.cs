@@ -232,6 +232,28 @@ public sealed class DemoBackendsTests(DemoBackendsFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task GeneratorMix_IsServedByTheLegacyBackend()
+    {
+        var random = new Random(7);
+        for (var i = 0; i < 150; i++)
+        {
+            var request = DemoTrafficGenerator.NextRequest(random);
+            using var message = new HttpRequestMessage(request.Method, new Uri(Legacy, request.Path));
+            if (request.JsonBody is not null)
+            {
+                message.Content = new StringContent(request.JsonBody, Encoding.UTF8, "application/json");
+            }
+
+            using var response = await Client.SendAsync(message);
+            var orderId = request.Path.StartsWith("api/orders/", StringComparison.Ordinal) ? int.Parse(request.Path[11..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+            var expected = request.Method == HttpMethod.Post ? HttpStatusCode.Created
+                : orderId > DemoShop.OrderCount ? HttpStatusCode.NotFound
+                : HttpStatusCode.OK;
+            Assert.True(expected == response.StatusCode, $"{request.Method} {request.Path}: {response.StatusCode}");
+        }
+    }
+
+    [Fact]
     public async Task Health_ReportsDifferentVersions()
     {
         using var legacy = await GetJsonAsync(Legacy, "/api/health");
