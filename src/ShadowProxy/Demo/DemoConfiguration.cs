@@ -10,7 +10,7 @@ namespace ShadowProxy.Demo;
 /// demo's differences are deliberate: <c>$.meta.generatedAt</c> differs on every JSON response and is left
 /// un-ignored so that users can mark it as noise themselves; with a lower limit the demo would never advance.
 /// The error and latency gates stay meaningful: the candidate's 500s (2 % of order reads, under 1 % of all
-/// traffic) stay below 0.05, and its slower catalog keeps the p99 ratio near 2.5, below 3.
+/// traffic) stay below 0.05, and its slower catalog (10 % of traffic) keeps the p99 ratio near 2.3, below 3.
 /// </remarks>
 internal static class DemoConfiguration
 {
