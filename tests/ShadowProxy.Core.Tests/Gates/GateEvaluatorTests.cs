@@ -1,29 +1,12 @@
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Gates;
+using static ShadowProxy.Core.Tests.Gates.WindowStatsBuilder;
 
 namespace ShadowProxy.Core.Tests.Gates;
 
 public sealed class GateEvaluatorTests
 {
     private static readonly GateOptions Options = new() { MinSamples = 200, MaxDiffRate = 0.01, MaxErrorRateIncrease = 0.005, MaxP99LatencyRatio = 1.5 };
-
-    internal static BackendStats Backend(long requests, long errors = 0, double latencyMs = 10)
-    {
-        var histogram = new LatencyHistogram();
-        for (var i = 0; i < requests; i++)
-        {
-            histogram.Record(TimeSpan.FromMilliseconds(latencyMs));
-        }
-
-        return new BackendStats { Requests = requests, Errors = errors, LatencyBuckets = histogram.ExportCounts() };
-    }
-
-    internal static WindowStats Healthy(long samples = 400) => new()
-    {
-        Legacy = Backend(samples),
-        Candidate = Backend(samples),
-        Matches = samples,
-    };
 
     [Fact]
     public void A_healthy_window_passes_every_gate()
