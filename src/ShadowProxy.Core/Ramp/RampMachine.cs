@@ -223,7 +223,8 @@ public static class RampMachine
             }
         }
 
-        var moved = index != persisted.StageIndex || stage.Name != persisted.StageName || weight != persisted.Weight;
+        // The same stage at a new index keeps its clock; another stage or weight starts a new one.
+        var moved = stage.Name != persisted.StageName || weight != persisted.Weight;
         var restored = persisted with
         {
             StageIndex = index,
