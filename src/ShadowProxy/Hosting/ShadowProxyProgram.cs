@@ -1,3 +1,5 @@
+using ShadowProxy.Demo;
+
 namespace ShadowProxy.Hosting;
 
 /// <summary>The process: arguments, configuration sources, exit codes.</summary>
@@ -25,16 +27,53 @@ internal static class ShadowProxyProgram
         }
 
         var rest = commandLine.Rest.ToArray();
+        DemoBackends? demo = null;
+        using var demoLogging = LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        if (commandLine.Demo)
+        {
+            // The demo's backends start first: the demo configuration points at their ports.
+            demo = await DemoBackends.StartAsync(demoLogging, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await RunHostAsync(commandLine, rest, demo).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (demo is not null)
+            {
+                await demo.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<int> RunHostAsync(CommandLine commandLine, string[] rest, DemoBackends? demo)
+    {
         WebApplication app;
         try
         {
-            app = ShadowProxyHost.Build(rest, configuration =>
-            {
-                if (commandLine.ConfigFile is not null)
+            app = ShadowProxyHost.Build(
+                rest,
+                configuration =>
                 {
-                    configuration.AddJsonFile(Path.GetFullPath(commandLine.ConfigFile), optional: false, reloadOnChange: false);
-                }
-            });
+                    if (demo is not null)
+                    {
+                        configuration.AddInMemoryCollection(DemoConfiguration.Create(demo.LegacyAddress, demo.CandidateAddress));
+                    }
+
+                    if (commandLine.ConfigFile is not null)
+                    {
+                        configuration.AddJsonFile(Path.GetFullPath(commandLine.ConfigFile), optional: false, reloadOnChange: false);
+                    }
+                },
+                services =>
+                {
+                    if (demo is not null)
+                    {
+                        services.AddHostedService(sp => new DemoTrafficGenerator(DemoConfiguration.ProxyAddress, sp.GetRequiredService<ILogger<DemoTrafficGenerator>>()));
+                    }
+                });
         }
         catch (InvalidConfigurationException ex)
         {
