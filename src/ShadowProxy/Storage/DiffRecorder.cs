@@ -38,6 +38,7 @@ internal sealed partial class DiffRecorder : BackgroundService
     private long _lastErrorLog;
     private long _lastCoverageRefresh;
     private int _suppressedErrors;
+    private List<ComparisonRecord>? _unwritten;
 
     // ConcurrentDictionary.Count takes every lock: keep an approximate count for the bound instead.
     private int _coverageKeys;
@@ -54,7 +55,7 @@ internal sealed partial class DiffRecorder : BackgroundService
         _queue = Channel.CreateBounded<ComparisonRecord>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // with TryWrite: refuse rather than block or evict
-            SingleReader = true,
+            SingleReader = false, // the loop, and StopAsync's flush should the host stop waiting for the loop
             SingleWriter = false,
         });
     }
@@ -122,13 +123,33 @@ internal sealed partial class DiffRecorder : BackgroundService
         return false;
     }
 
+    /// <summary>Stops the batching loop, then writes what is still queued (bounded by <see cref="ShutdownFlushTimeout"/>).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Refuse new records first: what is queued now is all there is to flush.
+        _queue.Writer.TryComplete();
+
+        // The host may cancel ExecuteAsync before it ever ran, so the flush lives here, not in the loop.
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(ShutdownFlushTimeout);
+        var batch = Interlocked.Exchange(ref _unwritten, null) ?? new List<ComparisonRecord>(MaxBatch);
+        Fill(batch);
+        while (batch.Count > 0 && !deadline.IsCancellationRequested)
+        {
+            await WriteBatchAsync(batch, deadline.Token).ConfigureAwait(false);
+            batch.Clear();
+            Fill(batch);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await RefreshCoverageAsync(stoppingToken).ConfigureAwait(false);
         var batch = new List<ComparisonRecord>(MaxBatch);
         var reader = _queue.Reader;
         try
         {
+            await RefreshCoverageAsync(stoppingToken).ConfigureAwait(false);
             while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
                 Fill(batch);
@@ -145,21 +166,8 @@ internal sealed partial class DiffRecorder : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-        }
-
-        await FlushAsync(batch).ConfigureAwait(false);
-    }
-
-    private async Task FlushAsync(List<ComparisonRecord> batch)
-    {
-        _queue.Writer.TryComplete();
-        using var deadline = new CancellationTokenSource(ShutdownFlushTimeout, _time);
-        Fill(batch);
-        while (batch.Count > 0 && !deadline.IsCancellationRequested)
-        {
-            await WriteBatchAsync(batch, deadline.Token).ConfigureAwait(false);
-            batch.Clear();
-            Fill(batch);
+            // Hand what was read but not written to StopAsync's flush.
+            Volatile.Write(ref _unwritten, batch);
         }
     }
 

@@ -193,7 +193,7 @@ internal sealed partial class SqliteStore : IStateStore, IDiffStore, IAsyncDispo
             {
                 await (await writer.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
             }
-            catch (SqliteException)
+            catch (Exception) when (writer.IsFaulted)
             {
                 // It never opened: nothing to close.
             }
