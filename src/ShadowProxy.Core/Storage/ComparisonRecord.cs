@@ -107,14 +107,19 @@ public sealed record StoredBody(string Content, bool Base64, bool Truncated, lon
     /// <summary>This body within <paramref name="maxBytes"/> (a store's defence against oversized callers).</summary>
     public StoredBody Capped(int maxBytes = MaxBytes)
     {
-        var bytes = Base64 ? (Content.Length / 4 * 3) : Encoding.UTF8.GetByteCount(Content);
+        var bytes = Base64 ? (Content.Length / 4 * 3) - Content.AsSpan()[^Math.Min(2, Content.Length)..].Count('=') : Encoding.UTF8.GetByteCount(Content);
         if (bytes <= maxBytes)
         {
             return this;
         }
 
-        var raw = Base64 ? Convert.FromBase64String(Content) : Encoding.UTF8.GetBytes(Content);
-        return Create(raw, alreadyTruncated: true, Length, maxBytes);
+        if (Base64)
+        {
+            // Binary stays binary, even when its prefix happens to be valid UTF-8.
+            return new StoredBody(Convert.ToBase64String(Convert.FromBase64String(Content).AsSpan(0, maxBytes)), true, true, Length);
+        }
+
+        return Create(Encoding.UTF8.GetBytes(Content), alreadyTruncated: true, Length, maxBytes);
     }
 
     /// <summary>Length of the longest prefix that does not end inside a multi-byte UTF-8 sequence.</summary>
