@@ -12,10 +12,10 @@ internal sealed class MigrationRegistry
 
     private readonly FrozenDictionary<string, MigrationRuntime> _byName;
 
-    public MigrationRegistry(ShadowProxyOptions options, ProxyMetrics metrics)
+    public MigrationRegistry(ShadowProxyOptions options, ProxyMetrics metrics, TimeProvider time)
     {
         All = options.Migrations
-            .Select(m => new MigrationRuntime(m, InitialSnapshot(m), metrics.For(m.Name)))
+            .Select(m => new MigrationRuntime(m, InitialSnapshot(m), metrics.For(m.Name), time))
             .ToList();
         _byName = All.ToFrozenDictionary(m => m.Name, StringComparer.OrdinalIgnoreCase);
     }

@@ -1,4 +1,7 @@
+using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Gates;
+using ShadowProxy.Proxy;
 using ShadowProxy.Metrics;
 
 namespace ShadowProxy.Migrations;
@@ -12,10 +15,15 @@ internal sealed class MigrationRuntime
     private MigrationSnapshot _snapshot;
     private int _shadowInFlight;
 
-    public MigrationRuntime(MigrationOptions options, MigrationSnapshot initial, MigrationMetrics metrics)
+    private readonly TimeProvider _time;
+
+    public MigrationRuntime(MigrationOptions options, MigrationSnapshot initial, MigrationMetrics metrics, TimeProvider time)
     {
         Name = options.Name;
         Metrics = metrics;
+        _time = time;
+        Gates = new GateWindow(options.Ramp.Gates.Window);
+        Failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
         metrics.Weight.Set((double)initial.Weight);
         _snapshot = initial;
         LegacyClusterId = ClusterIdFor(options.Name, "legacy");
@@ -25,6 +33,12 @@ internal sealed class MigrationRuntime
     public string Name { get; }
 
     public MigrationMetrics Metrics { get; }
+
+    /// <summary>The sliding window the ramp's gates are judged on: live and shadow calls, comparisons.</summary>
+    public GateWindow Gates { get; }
+
+    /// <summary>Failover to legacy when the candidate fails as primary; null when disabled.</summary>
+    public CandidateFailover? Failover { get; }
 
     public string LegacyClusterId { get; }
 
@@ -56,6 +70,11 @@ internal sealed class MigrationRuntime
     }
 
     public void ExitShadow() => Metrics.ShadowInFlight.Set(Interlocked.Decrement(ref _shadowInFlight));
+
+    /// <summary>Counts one backend call (live or shadow) towards the gates.</summary>
+    public void RecordCall(Backend backend, bool isError, TimeSpan latency) => Gates.RecordRequest(backend, isError, latency, _time.GetUtcNow());
+
+    public void RecordComparison(ComparisonTally tally) => Gates.RecordComparison(tally, _time.GetUtcNow());
 
     public static string ClusterIdFor(string migration, string backend) => $"shadowproxy.{migration}.{backend}";
 }
