@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ShadowProxy.Core.Comparison;
+using ShadowProxy.Core.Gates;
 using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Comparison;
@@ -52,12 +53,15 @@ internal sealed partial class ComparisonWorker(
             {
                 case ComparisonResultKind.Match:
                     migration.Metrics.Match.Inc();
+                    migration.RecordComparison(ComparisonTally.Match);
                     break;
                 case ComparisonResultKind.Diff:
                     migration.Metrics.Diff.Inc();
+                    migration.RecordComparison(ComparisonTally.Diff);
                     break;
                 default:
                     migration.Metrics.Noise.Inc();
+                    migration.RecordComparison(ComparisonTally.Noise);
                     break;
             }
 
