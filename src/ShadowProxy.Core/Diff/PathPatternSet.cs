@@ -15,11 +15,20 @@ public sealed class PathPatternSet
     private readonly CompiledPattern[] _patterns;
     private readonly bool _hasJsonPatterns;
 
+    // When every JSON pattern ends in a plain property name, an exact match needs the path to end in ".name":
+    // a check that spares reading the path for most arrays of a document.
+    private readonly string[]? _exactTails;
+
     private PathPatternSet(IReadOnlyList<string> patterns, CompiledPattern[] compiled)
     {
         Patterns = patterns;
         _patterns = compiled;
         _hasJsonPatterns = compiled.Any(pattern => pattern.Steps is not null);
+        var lastSteps = compiled.Where(pattern => pattern.Steps is not null).Select(pattern => pattern.Steps!.LastOrDefault()).ToArray();
+        if (lastSteps.All(step => step is { Kind: PathSegmentKind.Property, Name: { } name } && PathBuilder.IsPlainName(name)))
+        {
+            _exactTails = [.. lastSteps.Select(step => "." + step.Name).Distinct(StringComparer.Ordinal)];
+        }
     }
 
     public static PathPatternSet Empty { get; } = new([], []);
@@ -96,7 +105,7 @@ public sealed class PathPatternSet
             return false;
         }
 
-        if (!_hasJsonPatterns)
+        if (!_hasJsonPatterns || (mode == MatchMode.Exact && !EndsInExactTail(path)))
         {
             return false;
         }
@@ -147,6 +156,24 @@ public sealed class PathPatternSet
                 ArrayPool<PathSegment>.Shared.Return(rented);
             }
         }
+    }
+
+    private bool EndsInExactTail(ReadOnlySpan<char> path)
+    {
+        if (_exactTails is null)
+        {
+            return true;
+        }
+
+        foreach (var tail in _exactTails)
+        {
+            if (path.EndsWith(tail, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool Match(JsonStep[] steps, int step, ReadOnlySpan<PathSegment> segments, int segment, ReadOnlySpan<char> path, MatchMode mode)

@@ -201,4 +201,18 @@ public sealed class DiffEngineJsonTests
         Assert.Equal(10, result.Differences.Count);
         Assert.Equal("$[9]", result.Differences[^1].Path);
     }
+
+    [Fact]
+    public void One_engine_serves_concurrent_comparisons()
+    {
+        var engine = new DiffEngine(new DiffOptions { UnorderedArrays = ["$.tags"], IgnoreJsonPaths = ["$.meta"] });
+        Parallel.For(0, 200, _ =>
+        {
+            using var legacy = Json("""{"a":[1,2],"tags":[1,2],"meta":1}""");
+            using var candidate = Json("""{"a":[2,1],"tags":[2,1],"meta":2}""");
+            Assert.Equal(
+                ["$.a[0]", "$.a[1]", "$.meta"],
+                engine.Compare(legacy, candidate).Differences.Select(d => d.Path));
+        });
+    }
 }
