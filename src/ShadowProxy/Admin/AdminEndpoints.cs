@@ -36,7 +36,7 @@ internal sealed record MigrationView(string Name, string Status, string Stage, d
         var metrics = migration.Metrics;
         return new MigrationView(
             migration.Name,
-            snapshot.Status,
+            snapshot.Status.ToString(),
             snapshot.Stage,
             snapshot.Weight,
             migration.ShadowInFlight,

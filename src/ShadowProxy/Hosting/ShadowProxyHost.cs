@@ -67,7 +67,8 @@ internal static partial class ShadowProxyHost
         builder.Services.AddProblemDetails();
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
-            .LoadFromMemory(MigrationProxyConfig.Routes(options), MigrationProxyConfig.Clusters(options));
+            .LoadFromMemory(MigrationProxyConfig.Routes(options), MigrationProxyConfig.Clusters(options))
+            .AddTransforms<FailoverTransformProvider>();
         services?.Invoke(builder.Services);
 
         var app = builder.Build();

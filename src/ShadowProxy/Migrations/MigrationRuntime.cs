@@ -1,4 +1,8 @@
+using ShadowProxy.Comparison;
+using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Gates;
+using ShadowProxy.Proxy;
 using ShadowProxy.Metrics;
 
 namespace ShadowProxy.Migrations;
@@ -10,12 +14,19 @@ namespace ShadowProxy.Migrations;
 internal sealed class MigrationRuntime
 {
     private MigrationSnapshot _snapshot;
+    private MigrationComparer _comparer;
     private int _shadowInFlight;
 
-    public MigrationRuntime(MigrationOptions options, MigrationSnapshot initial, MigrationMetrics metrics)
+    private readonly TimeProvider _time;
+
+    public MigrationRuntime(MigrationOptions options, MigrationSnapshot initial, MigrationMetrics metrics, TimeProvider time)
     {
         Name = options.Name;
         Metrics = metrics;
+        _time = time;
+        Gates = new GateWindow(options.Ramp.Gates.Window);
+        _comparer = new MigrationComparer(options, []);
+        Failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
         metrics.Weight.Set((double)initial.Weight);
         _snapshot = initial;
         LegacyClusterId = ClusterIdFor(options.Name, "legacy");
@@ -26,6 +37,18 @@ internal sealed class MigrationRuntime
 
     public MigrationMetrics Metrics { get; }
 
+    /// <summary>The sliding window the ramp's gates are judged on: live and shadow calls, comparisons.</summary>
+    public GateWindow Gates { get; }
+
+    /// <summary>The comparison rules in force: diff engine, redactor, noise marks.</summary>
+    public MigrationComparer Comparer => Volatile.Read(ref _comparer);
+
+    public void SetNoiseMarks(IReadOnlyCollection<(string Path, string? Endpoint)> marks) =>
+        Volatile.Write(ref _comparer, Comparer.WithNoiseMarks(marks));
+
+    /// <summary>Failover to legacy when the candidate fails as primary; null when disabled.</summary>
+    public CandidateFailover? Failover { get; }
+
     public string LegacyClusterId { get; }
 
     public string CandidateClusterId { get; }
@@ -33,6 +56,12 @@ internal sealed class MigrationRuntime
     public MigrationSnapshot Current => Volatile.Read(ref _snapshot);
 
     public int ShadowInFlight => Volatile.Read(ref _shadowInFlight);
+
+    /// <summary>Serializes state changes of this migration (admin commands, the ramp timer); never taken on the request path.</summary>
+    public SemaphoreSlim ChangeLock { get; } = new(1, 1);
+
+    /// <summary>The gate report of the last evaluation, for the admin API.</summary>
+    public GateReport? LastGateReport { get; set; }
 
     /// <summary>Makes <paramref name="snapshot"/> the one the next request sees.</summary>
     public void Publish(MigrationSnapshot snapshot)
@@ -56,6 +85,11 @@ internal sealed class MigrationRuntime
     }
 
     public void ExitShadow() => Metrics.ShadowInFlight.Set(Interlocked.Decrement(ref _shadowInFlight));
+
+    /// <summary>Counts one backend call (live or shadow) towards the gates.</summary>
+    public void RecordCall(Backend backend, bool isError, TimeSpan latency) => Gates.RecordRequest(backend, isError, latency, _time.GetUtcNow());
+
+    public void RecordComparison(ComparisonTally tally) => Gates.RecordComparison(tally, _time.GetUtcNow());
 
     public static string ClusterIdFor(string migration, string backend) => $"shadowproxy.{migration}.{backend}";
 }

@@ -22,6 +22,7 @@ internal sealed class MigrationMiddleware(
     RequestDelegate next,
     MigrationRegistry registry,
     IProxyStateLookup proxyState,
+    IHttpForwarder forwarder,
     ShadowDispatcher shadows,
     TimeProvider time)
 {
@@ -42,50 +43,75 @@ internal sealed class MigrationMiddleware(
     {
         var snapshot = migration.Current;
         var options = snapshot.Options;
+        var request = context.Request;
         var primary = Backend.Legacy;
-        var bucket = CohortSelector.Bucket(context, migration.Name, options.Cohort);
-        if (bucket < snapshot.Threshold && TryGetCluster(migration.CandidateClusterId, out var candidate))
+        var failover = migration.Failover;
+        if (CohortSelector.Bucket(context, migration.Name, options.Cohort) < snapshot.Threshold)
         {
-            context.ReassignProxyRequest(candidate);
-            primary = Backend.Candidate;
+            if (failover is { IsOpen: true })
+            {
+                // Breaker open: candidate-chosen traffic stays on legacy, and counts against the candidate.
+                migration.Metrics.Failovers.Inc();
+                migration.RecordCall(Backend.Candidate, isError: true, TimeSpan.Zero);
+            }
+            else if (proxyState.TryGetCluster(migration.CandidateClusterId, out var candidate))
+            {
+                context.ReassignProxyRequest(candidate);
+                primary = Backend.Candidate;
+            }
         }
 
         var decision = ShadowEligibility.Decide(context, snapshot);
-        if (decision != ShadowDecision.Mirror)
-        {
-            if (decision.ToOutcome() is { } skipped)
-            {
-                migration.Metrics.Shadow(skipped);
-            }
-
-            await ForwardAsync(context, migration, primary).ConfigureAwait(false);
-            return;
-        }
-
         var maxBytes = options.Shadow.MaxBodyBytes;
+        var canFailOver = primary == Backend.Candidate && failover is not null
+            && HttpMethods.IsGet(request.Method) | HttpMethods.IsHead(request.Method) | HttpMethods.IsOptions(request.Method)
+               | HttpMethods.IsPut(request.Method) | HttpMethods.IsDelete(request.Method) | HttpMethods.IsTrace(request.Method)
+            && (!HasBody(context) || request.ContentLength <= maxBytes);
+
         CappedBuffer? requestCopy = null;
         RequestBodyTee? tee = null;
-        var request = context.Request;
+        CappedBuffer? responseCopy = null;
         var originalBody = request.Body;
-        if (HasBody(context))
-        {
-            requestCopy = new CappedBuffer(maxBytes);
-            tee = new RequestBodyTee(originalBody, requestCopy);
-            request.Body = tee;
-        }
-
         var responseFeature = context.Features.Get<IHttpResponseBodyFeature>()!;
-        var responseCopy = new CappedBuffer(maxBytes);
-        context.Features.Set<IHttpResponseBodyFeature>(new ResponseCapture(responseFeature, responseCopy));
+        var servedBy = primary;
         TimeSpan elapsed;
         try
         {
-            elapsed = await ForwardAsync(context, migration, primary).ConfigureAwait(false);
+            if (HasBody(context) && (canFailOver || decision == ShadowDecision.Mirror))
+            {
+                if (canFailOver)
+                {
+                    // Failover needs the whole body before the first attempt, to send it again.
+                    requestCopy = await BufferedBody.ReadAsync(originalBody, maxBytes, context.RequestAborted).ConfigureAwait(false);
+                    request.Body = BufferedBody.Open(requestCopy);
+                }
+                else
+                {
+                    requestCopy = new CappedBuffer(maxBytes);
+                    tee = new RequestBodyTee(originalBody, requestCopy);
+                    request.Body = tee;
+                }
+            }
+
+            if (decision == ShadowDecision.Mirror)
+            {
+                responseCopy = new CappedBuffer(maxBytes);
+                context.Features.Set<IHttpResponseBodyFeature>(new ResponseCapture(responseFeature, responseCopy));
+            }
+
+            if (canFailOver)
+            {
+                (servedBy, elapsed) = await ForwardWithFailoverAsync(context, migration, failover!, requestCopy).ConfigureAwait(false);
+            }
+            else
+            {
+                elapsed = await ForwardAsync(context, migration, primary).ConfigureAwait(false);
+            }
         }
         catch
         {
             requestCopy?.Dispose();
-            responseCopy.Dispose();
+            responseCopy?.Dispose();
             throw;
         }
         finally
@@ -94,20 +120,26 @@ internal sealed class MigrationMiddleware(
             request.Body = originalBody;
         }
 
-        var skip = ShadowEligibility.AfterPrimary(context, tee, requestCopy);
+        var skip = decision == ShadowDecision.Mirror ? ShadowEligibility.AfterPrimary(context, tee, requestCopy) : decision;
+        if (skip is null && servedBy != primary)
+        {
+            // The candidate failed and legacy answered: there is no pair to compare.
+            skip = ShadowDecision.Disabled;
+        }
+
         if (skip is not null)
         {
-            if (skip != ShadowDecision.Canceled)
+            if (skip.Value.ToOutcome() is { } outcome)
             {
-                migration.Metrics.Shadow(skip.Value.ToOutcome()!.Value);
+                migration.Metrics.Shadow(outcome);
             }
 
             requestCopy?.Dispose();
-            responseCopy.Dispose();
+            responseCopy?.Dispose();
             return;
         }
 
-        var primaryResponse = Capture(context, responseCopy, elapsed);
+        var primaryResponse = Capture(context, responseCopy!, elapsed);
         shadows.Dispatch(context, migration, snapshot, primary, routeTemplate, requestCopy, primaryResponse);
     }
 
@@ -117,12 +149,89 @@ internal sealed class MigrationMiddleware(
         var start = time.GetTimestamp();
         await next(context).ConfigureAwait(false);
         var elapsed = time.GetElapsedTime(start);
+        Record(context, migration, primary, elapsed);
+        return elapsed;
+    }
+
+    /// <summary>The candidate attempt under <see cref="CandidateFailover"/>; legacy answers when it fails.</summary>
+    private async Task<(Backend ServedBy, TimeSpan Elapsed)> ForwardWithFailoverAsync(HttpContext context, MigrationRuntime migration, CandidateFailover failover, CappedBuffer? body)
+    {
+        var attempt = new FailoverAttempt();
+        context.Features.Set(attempt);
+        var start = time.GetTimestamp();
+        var state = (Middleware: this, Context: context, Attempt: attempt);
+        var result = await failover.ExecuteAsync(
+            static async s =>
+            {
+                s.Attempt.Attempted = true;
+                await s.Middleware.NextAsync(s.Context).ConfigureAwait(false);
+                var error = s.Context.Features.Get<IForwarderErrorFeature>();
+                return s.Attempt.FailedStatus is not null || (error is not null && !IsClientError(error.Error)) ? AttemptResult.Failed : AttemptResult.Succeeded;
+            },
+            () => ForwardToLegacyAsync(context, migration, attempt, body, start),
+            state,
+            context.RequestAborted).ConfigureAwait(false);
+        context.Features.Set<FailoverAttempt>(null);
+
+        var elapsed = time.GetElapsedTime(start);
+        if (result == AttemptResult.Succeeded)
+        {
+            Record(context, migration, Backend.Candidate, elapsed);
+            return (Backend.Candidate, elapsed);
+        }
+
+        return (Backend.Legacy, elapsed);
+    }
+
+    private async ValueTask ForwardToLegacyAsync(HttpContext context, MigrationRuntime migration, FailoverAttempt attempt, CappedBuffer? body, long start)
+    {
+        attempt.Armed = false;
+        migration.Metrics.Failovers.Inc();
+        if (attempt.Attempted)
+        {
+            var failedAfter = time.GetElapsedTime(start);
+            migration.Metrics.Served(Backend.Candidate, attempt.FailedStatus is not null ? StatusClass.Server5xx : StatusClass.Error, failedAfter);
+            migration.RecordCall(Backend.Candidate, isError: true, failedAfter);
+        }
+        else
+        {
+            migration.RecordCall(Backend.Candidate, isError: true, TimeSpan.Zero);
+        }
+
+        if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested
+            || !proxyState.TryGetCluster(migration.LegacyClusterId, out var legacy))
+        {
+            return;
+        }
+
+        context.Response.Clear();
+        context.Features.Set<IForwarderErrorFeature>(null);
+        if (body is not null)
+        {
+            context.Request.Body = BufferedBody.Open(body);
+        }
+
+        var legacyStart = time.GetTimestamp();
+        var model = legacy.Model;
+        var destination = legacy.Destinations.Values.First().Model.Config.Address;
+        await forwarder.SendAsync(context, destination, model.HttpClient, model.Config.HttpRequest ?? ForwarderRequestConfig.Empty,
+            context.GetReverseProxyFeature().Route.Transformer).ConfigureAwait(false);
+        Record(context, migration, Backend.Legacy, time.GetElapsedTime(legacyStart));
+    }
+
+    private Task NextAsync(HttpContext context) => next(context);
+
+    private static void Record(HttpContext context, MigrationRuntime migration, Backend backend, TimeSpan elapsed)
+    {
         var error = context.Features.Get<IForwarderErrorFeature>();
         var status = error is not null && !IsClientError(error.Error)
             ? StatusClass.Error
             : MigrationMetrics.Classify(context.Response.StatusCode);
-        migration.Metrics.Served(primary, status, elapsed);
-        return elapsed;
+        migration.Metrics.Served(backend, status, elapsed);
+        if (error is null || !IsClientError(error.Error))
+        {
+            migration.RecordCall(backend, status is StatusClass.Error or StatusClass.Server5xx, elapsed);
+        }
     }
 
     private static CapturedResponse Capture(HttpContext context, CappedBuffer body, TimeSpan elapsed)
@@ -152,7 +261,6 @@ internal sealed class MigrationMiddleware(
     private static bool HasBody(HttpContext context) =>
         context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength > 0;
 
-    private bool TryGetCluster(string clusterId, out ClusterState cluster) => proxyState.TryGetCluster(clusterId, out cluster!);
 }
 
 internal enum ShadowDecision
@@ -204,7 +312,7 @@ internal static class ShadowEligibility
             return ShadowDecision.Canceled;
         }
 
-        if (requestCopy is not null && (requestCopy.Overflowed || !(tee!.Completed || requestCopy.TotalBytes == context.Request.ContentLength)))
+        if (requestCopy is not null && (requestCopy.Overflowed || !(tee is null || tee.Completed || requestCopy.TotalBytes == context.Request.ContentLength)))
         {
             // Overflowed, or the primary stopped reading before the end: the copy is not the whole body.
             return ShadowDecision.SkippedBody;

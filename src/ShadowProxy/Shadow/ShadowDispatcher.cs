@@ -124,11 +124,13 @@ internal sealed partial class ShadowDispatcher(
             var body = await ReadBoundedAsync(response, call.Snapshot.Options.Shadow.MaxBodyBytes, linked.Token).ConfigureAwait(false);
             shadowResponse = new CapturedResponse((int)response.StatusCode, CopyHeaders(response), body, time.GetElapsedTime(start));
             migration.Metrics.Shadow(ShadowOutcome.Completed);
+            migration.RecordCall(shadowBackend, shadowResponse.IsError, shadowResponse.Duration);
             activity?.SetTag("http.response.status_code", shadowResponse.StatusCode);
         }
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
         {
             migration.Metrics.Shadow(ShadowOutcome.Timeout);
+            migration.RecordCall(shadowBackend, isError: true, time.GetElapsedTime(start));
             activity?.SetStatus(ActivityStatusCode.Error, "timeout");
             comparisons.RecordShadowFailure(call, shadowBackend, CapturedResponse.Failed(BackendFailure.Timeout, time.GetElapsedTime(start)));
         }
@@ -138,6 +140,11 @@ internal sealed partial class ShadowDispatcher(
             activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             LogShadowFailed(logger, migration.Name, ex.Message);
             var failure = lifetime.ApplicationStopping.IsCancellationRequested ? BackendFailure.Canceled : BackendFailure.ConnectionError;
+            if (failure != BackendFailure.Canceled)
+            {
+                migration.RecordCall(shadowBackend, isError: true, time.GetElapsedTime(start));
+            }
+
             comparisons.RecordShadowFailure(call, shadowBackend, CapturedResponse.Failed(failure, time.GetElapsedTime(start), ex.Message));
         }
         finally
