@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Migrations;
 
@@ -180,6 +181,12 @@ internal static class DiffEndpoints
         if (!NoisePathPrefixes.Any(prefix => body.Path.StartsWith(prefix, StringComparison.Ordinal)))
         {
             return (null, $"path '{body.Path}' is not a difference path: it starts with '$' (JSON), 'header:', 'status', 'body' or 'line:'.");
+        }
+
+        // The same syntax the diff engine accepts for IgnoreJsonPaths, so a mark never fails to apply.
+        if (!PathPatternSet.TryCompile([body.Path], out _, out var syntax))
+        {
+            return (null, "path " + syntax["[0]: ".Length..] + ".");
         }
 
         if (body.Path.Length > MaxNoiseFieldLength || body.Endpoint?.Length > MaxNoiseFieldLength || body.Reason?.Length > MaxNoiseFieldLength)

@@ -186,6 +186,7 @@ public sealed class DiffEndpointsTests : IAsyncLifetime
 
     [Theory]
     [InlineData("orders", """{"path": "price"}""", HttpStatusCode.BadRequest, "is not a difference path")]
+    [InlineData("orders", """{"path": "$.items["}""", HttpStatusCode.BadRequest, "path '$.items['")]
     [InlineData("orders", """{"endpoint": "GET /x"}""", HttpStatusCode.BadRequest, "path is required")]
     [InlineData("orders", """{"path": """, HttpStatusCode.BadRequest, "not valid JSON")]
     [InlineData("payments", """{"path": "$.a"}""", HttpStatusCode.NotFound, "payments")]
