@@ -4,6 +4,8 @@ using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Migrations;
 
+using ShadowProxy.Core.Configuration;
+
 namespace ShadowProxy.Admin;
 
 /// <summary>
@@ -13,7 +15,7 @@ namespace ShadowProxy.Admin;
 internal static class DiffEndpoints
 {
     /// <summary>The <see cref="HttpContext.Items"/> key under which the auth filter leaves the API key's name.</summary>
-    public const string ActorItemKey = "ShadowProxy.Actor";
+    public const string ActorItemKey = AdminAuthorization.ActorItem;
 
     private const int MaxNoiseFieldLength = 1024;
 
@@ -25,8 +27,10 @@ internal static class DiffEndpoints
         api.MapGet("migrations/{name}/diffs", GetSamplesAsync);
         api.MapGet("migrations/{name}/diffs/{id}", GetSampleAsync);
         api.MapGet("migrations/{name}/noise", GetNoiseAsync);
-        api.MapPost("migrations/{name}/noise", (string name, HttpContext context, CancellationToken cancellationToken) => ChangeNoiseAsync(name, context, mark: true, cancellationToken));
-        api.MapDelete("migrations/{name}/noise", (string name, HttpContext context, CancellationToken cancellationToken) => ChangeNoiseAsync(name, context, mark: false, cancellationToken));
+        api.MapPost("migrations/{name}/noise", (string name, HttpContext context, CancellationToken cancellationToken) => ChangeNoiseAsync(name, context, mark: true, cancellationToken))
+            .RequireRole(AdminRole.Operator);
+        api.MapDelete("migrations/{name}/noise", (string name, HttpContext context, CancellationToken cancellationToken) => ChangeNoiseAsync(name, context, mark: false, cancellationToken))
+            .RequireRole(AdminRole.Operator);
         return api;
     }
 

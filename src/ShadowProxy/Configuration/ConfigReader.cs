@@ -75,9 +75,15 @@ internal sealed class ConfigReader
         sqlite.Expect(_errors, "Path");
         var redis = node.Child("Redis");
         redis.Expect(_errors, "Configuration", "KeyPrefix");
+        var provider = Enum(node.Child("Provider"), defaults.Provider);
+        if (provider == StoreProvider.Redis)
+        {
+            _errors.Add(new(node.Child("Provider").Path, "Redis (fleet mode) is not available in this version; use Sqlite"));
+        }
+
         return new StoreOptions
         {
-            Provider = Enum(node.Child("Provider"), defaults.Provider),
+            Provider = provider,
             Sqlite = new SqliteStoreOptions { Path = String(sqlite.Child("Path")) ?? defaults.Sqlite.Path },
             Redis = new RedisStoreOptions
             {

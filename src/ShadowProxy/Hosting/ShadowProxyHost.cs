@@ -8,6 +8,8 @@ using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
 using ShadowProxy.Proxy;
 using ShadowProxy.Shadow;
+using ShadowProxy.Storage;
+using ShadowProxy.Core.Storage;
 
 namespace ShadowProxy.Hosting;
 
@@ -63,6 +65,14 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<ShadowHttpClients>();
         builder.Services.AddSingleton<ShadowDispatcher>();
         builder.Services.AddSingleton<ComparisonQueue>();
+        builder.Services.AddSingleton<ApiKeyAuthenticator>();
+        builder.Services.AddShadowProxyStore(options);
+        builder.Services.AddSingleton<INoiseMarksChanged, NoiseMarksApplier>();
+        builder.Services.AddSingleton<MigrationController>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
+        builder.Services.AddSingleton<EndpointReport>();
+        builder.Services.AddSingleton<IComparisonSink>(sp => sp.GetRequiredService<EndpointReport>());
+        builder.Services.AddSingleton<IComparisonSink, DiffStoreSink>();
         builder.Services.AddHostedService<ComparisonWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddReverseProxy()
