@@ -201,7 +201,6 @@ internal sealed class MigrationMiddleware(
     private async ValueTask ForwardToLegacyAsync(HttpContext context, MigrationRuntime migration, FailoverAttempt attempt, CappedBuffer? body, long start)
     {
         attempt.Armed = false;
-        migration.Metrics.Failovers.Inc();
         if (attempt.Attempted)
         {
             var failedAfter = time.GetElapsedTime(start);
@@ -216,9 +215,12 @@ internal sealed class MigrationMiddleware(
         if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested
             || !proxyState.TryGetCluster(migration.LegacyClusterId, out var legacy))
         {
+            // Status and headers are on the wire (YARP aborts the client's response), or the client left:
+            // legacy answers nothing, so this is no failover.
             return;
         }
 
+        migration.Metrics.Failovers.Inc();
         context.Response.Clear();
         context.Features.Set<IForwarderErrorFeature>(null);
         if (body is not null)
