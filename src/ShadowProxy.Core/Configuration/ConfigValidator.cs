@@ -10,6 +10,11 @@ public static class ConfigValidator
 {
     private const string Root = ShadowProxyOptions.SectionName;
 
+    // Timeouts arm timers (CancelAfter), which refuse delays of about 49 days and more; a day is plenty.
+    private static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1);
+    private static readonly TimeSpan MinBreakerDuration = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaxBreakerDuration = TimeSpan.FromDays(1);
+
     public static IReadOnlyList<ConfigError> Validate(ShadowProxyOptions options)
     {
         var errors = new List<ConfigError>();
@@ -136,7 +141,7 @@ public static class ConfigValidator
             errors.Add(new($"{key}:Address", $"'{address}' must not have a query or fragment"));
         }
 
-        PositiveDuration(backend.Timeout, $"{key}:Timeout", errors);
+        PositiveDuration(backend.Timeout, $"{key}:Timeout", errors, MaxTimeout);
     }
 
     private static void ValidateShadow(ShadowOptions shadow, string key, List<ConfigError> errors)
@@ -164,7 +169,7 @@ public static class ConfigValidator
             errors.Add(new($"{key}:MaxBodyBytes", $"{shadow.MaxBodyBytes} is above the 64 MiB limit for buffered copies"));
         }
 
-        PositiveDuration(shadow.Timeout, $"{key}:Timeout", errors);
+        PositiveDuration(shadow.Timeout, $"{key}:Timeout", errors, MaxTimeout);
         Positive(shadow.MaxInFlight, $"{key}:MaxInFlight", errors, allowZero: true);
     }
 
@@ -263,8 +268,9 @@ public static class ConfigValidator
             errors.Add(new($"{key}:BreakerMinimumThroughput", $"{failover.BreakerMinimumThroughput} is below 2"));
         }
 
-        PositiveDuration(failover.BreakerSamplingDuration, $"{key}:BreakerSamplingDuration", errors);
-        PositiveDuration(failover.BreakerBreakDuration, $"{key}:BreakerBreakDuration", errors);
+        // Polly's circuit breaker refuses anything outside 0.5 s .. 1 day at start-up.
+        BreakerDuration(failover.BreakerSamplingDuration, $"{key}:BreakerSamplingDuration", errors);
+        BreakerDuration(failover.BreakerBreakDuration, $"{key}:BreakerBreakDuration", errors);
     }
 
     private static void Fraction(double value, string key, List<ConfigError> errors)
@@ -283,11 +289,23 @@ public static class ConfigValidator
         }
     }
 
-    private static void PositiveDuration(TimeSpan value, string key, List<ConfigError> errors)
+    private static void PositiveDuration(TimeSpan value, string key, List<ConfigError> errors, TimeSpan? max = null)
     {
         if (value <= TimeSpan.Zero)
         {
             errors.Add(new(key, value < TimeSpan.Zero ? $"{value} is negative" : "must be above zero"));
+        }
+        else if (value > max)
+        {
+            errors.Add(new(key, $"{value} is above the limit of {max}"));
+        }
+    }
+
+    private static void BreakerDuration(TimeSpan value, string key, List<ConfigError> errors)
+    {
+        if (value < MinBreakerDuration || value > MaxBreakerDuration)
+        {
+            errors.Add(new(key, $"{value} is outside {MinBreakerDuration}..{MaxBreakerDuration}"));
         }
     }
 }
