@@ -109,6 +109,11 @@ public static class ContentDecoder
         {
             return DecodeStatus.Corrupt;
         }
+        catch (InvalidOperationException)
+        {
+            // BrotliStream reports invalid data this way ("Decoder ran into invalid data").
+            return DecodeStatus.Corrupt;
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
