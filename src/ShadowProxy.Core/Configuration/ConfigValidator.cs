@@ -12,6 +12,7 @@ public static class ConfigValidator
 
     // Timeouts arm timers (CancelAfter), which refuse delays of about 49 days and more; a day is plenty.
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1);
+    private static readonly TimeSpan MinGateWindow = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinBreakerDuration = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan MaxBreakerDuration = TimeSpan.FromDays(1);
 
@@ -246,7 +247,16 @@ public static class ConfigValidator
         }
 
         var gates = ramp.Gates;
-        PositiveDuration(gates.Window, $"{key}:Gates:Window", errors);
+        if (gates.Window < MinGateWindow)
+        {
+            // The gates are evaluated once a second; the window's ring also needs a tick per slot.
+            errors.Add(new($"{key}:Gates:Window", $"{gates.Window} is below {MinGateWindow}"));
+        }
+        else
+        {
+            PositiveDuration(gates.Window, $"{key}:Gates:Window", errors, MaxTimeout);
+        }
+
         Positive(gates.MinSamples, $"{key}:Gates:MinSamples", errors);
         Fraction(gates.MaxDiffRate, $"{key}:Gates:MaxDiffRate", errors);
         Fraction(gates.MaxErrorRateIncrease, $"{key}:Gates:MaxErrorRateIncrease", errors);

@@ -79,6 +79,19 @@ public sealed class ConfigReaderFuzzTests
         }
     }
 
+    [Theory]
+    [InlineData("00:00:00.0000001")]
+    [InlineData("00:00:00.5")]
+    [InlineData("60.00:00:00")]
+    public void A_gate_window_the_gate_ring_cannot_hold_is_a_configuration_error_not_a_start_up_crash(string window)
+    {
+        var tree = Base();
+        tree[M + "Ramp:Gates:Window"] = window;
+        var options = ConfigReader.Read(Build(tree), out var errors);
+        Assert.Null(options);
+        Assert.Contains(errors, e => e.Key == M + "Ramp:Gates:Window");
+    }
+
     private static void Check(Dictionary<string, string?> tree)
     {
         var configuration = Build(tree);
