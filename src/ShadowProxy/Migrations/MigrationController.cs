@@ -185,6 +185,13 @@ internal sealed partial class MigrationController(
             {
                 var before = migration.Current;
                 var result = transition(before.State);
+                var rollback = result.State.Status == MigrationStatus.RolledBack && !result.IsRefused;
+                if (fleet is not null && !fleet.IsConnected && !rollback)
+                {
+                    // Judged on a state that may be stale: refused whatever the machine would say.
+                    throw Unavailable(fleet);
+                }
+
                 if (!result.IsChanged)
                 {
                     return result;
@@ -192,14 +199,8 @@ internal sealed partial class MigrationController(
 
                 var next = new MigrationSnapshot(before.Options, result.State);
                 var lowers = result.State.Weight <= before.Weight;
-                var rollback = result.State.Status == MigrationStatus.RolledBack;
                 if (fleet is not null && !fleet.IsConnected)
                 {
-                    if (!rollback)
-                    {
-                        throw Unavailable(fleet);
-                    }
-
                     // In force here at once; written (and so published to the fleet) once Redis is back.
                     migration.Publish(next);
                     migration.PendingRollback = result;
