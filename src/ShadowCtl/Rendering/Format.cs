@@ -22,7 +22,7 @@ internal static class Format
 
     public static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>A duration as its two largest units: <c>45s</c>, <c>3m12s</c>, <c>1h02m</c>, <c>2d03h</c>.</summary>
+    /// <summary>A duration as its two largest units: <c>45s</c>, <c>3m12s</c>, <c>1h02m</c>, <c>2d03h</c>; under a second, <c>500ms</c>.</summary>
     public static string Duration(TimeSpan duration)
     {
         if (duration < TimeSpan.Zero)
@@ -33,7 +33,8 @@ internal static class Format
         return duration.TotalDays >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)duration.TotalDays}d{duration.Hours:00}h")
             : duration.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{duration.Hours}h{duration.Minutes:00}m")
             : duration.TotalMinutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{duration.Minutes}m{duration.Seconds:00}s")
-            : string.Create(CultureInfo.InvariantCulture, $"{duration.Seconds}s");
+            : duration.TotalSeconds >= 1 || duration == TimeSpan.Zero ? string.Create(CultureInfo.InvariantCulture, $"{duration.Seconds}s")
+            : string.Create(CultureInfo.InvariantCulture, $"{(int)duration.TotalMilliseconds}ms");
     }
 
     /// <summary>Stage k of n as a bar: <c>[###-------] 2/7</c>.</summary>
