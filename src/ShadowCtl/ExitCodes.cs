@@ -29,16 +29,20 @@ internal static class ExitCodes
     /// <summary>No answer at all: connection refused, DNS failure, timeout.</summary>
     public const int Unreachable = 7;
 
+    /// <summary>Ctrl+C during a one-shot command: the shell's convention for "interrupted" (128 + SIGINT).</summary>
+    public const int Interrupted = 130;
+
     /// <summary>The table printed at the end of <c>shadowctl --help</c>.</summary>
     public const string HelpText = """
         Exit codes:
-          0  success
-          1  unexpected failure (an answer shadowctl does not understand)
-          2  usage error (unknown command or option, missing argument, rollback without --reason)
-          3  unauthorized or forbidden (401/403: missing or unknown key, role too weak)
-          4  not found (404: unknown migration)
-          5  rejected (400/409: invalid input, or not possible in the migration's current state)
-          6  server error (5xx)
-          7  server unreachable (connection refused, timeout; set --server or SHADOWCTL_SERVER)
+            0  success
+            1  unexpected failure (an answer shadowctl does not understand)
+            2  usage error (unknown command or option, missing argument, rollback without --reason)
+            3  unauthorized or forbidden (401/403: missing or unknown key, role too weak)
+            4  not found (404: unknown migration)
+            5  rejected (400/409: invalid input, or not possible in the migration's current state)
+            6  server error (5xx)
+            7  server unreachable (connection refused, timeout; set --server or SHADOWCTL_SERVER)
+          130  interrupted (Ctrl+C; status --watch exits 0)
         """;
 }

@@ -50,8 +50,7 @@ internal sealed class CommandRunner(GlobalOptions options, CliEnvironment enviro
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Ctrl+C during a one-shot command: the shell's convention for "interrupted".
-            return 130;
+            return ExitCodes.Interrupted;
         }
         catch (Exception ex) when (ex is JsonException or InvalidDataException)
         {
