@@ -38,7 +38,38 @@ public sealed class ShadowCtlProcessTests(ShadowCtlFixture fixture) : IClassFixt
         Assert.Contains("shadowctl: not found:", unknown.Stderr);
     }
 
+    [Fact]
+    public async Task Ctrl_C_stops_a_watch_with_exit_0()
+    {
+        using var process = Process.Start(StartInfo("status", "--watch", "--interval", "200ms", "--server", fixture.Server, "--key", ShadowCtlFixture.ViewerKey))!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var firstFrame = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.StartsWith("shadowctl status  ", firstFrame);
+
+        // What the terminal sends on Ctrl+C.
+        using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync();
+        }
+
+        var rest = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
+        Assert.Contains("orders", await rest);
+    }
+
     private static async Task<CliRun> RunProcessAsync(params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static ProcessStartInfo StartInfo(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -55,11 +86,6 @@ public sealed class ShadowCtlProcessTests(ShadowCtlFixture fixture) : IClassFixt
         // The test process's own settings must not leak in and pick another server or key.
         info.Environment.Remove("SHADOWCTL_SERVER");
         info.Environment.Remove("SHADOWCTL_KEY");
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await process.WaitForExitAsync(timeout.Token);
-        return new CliRun(process.ExitCode, await stdout, await stderr);
+        return info;
     }
 }
