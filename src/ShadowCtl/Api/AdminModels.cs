@@ -27,7 +27,11 @@ internal sealed record MigrationCounters(long Match, long Diff, long Noise, long
 
 internal sealed record GatesView(string Verdict, string? FailureReason, double WindowSeconds, int MinSamples, IReadOnlyList<GateView>? Gates);
 
-internal sealed record GateView(string Name, double? Value, double Threshold, string Verdict, long Samples, long RequiredSamples, string? Detail);
+/// <param name="Unit">"fraction" (shown as a percentage) or "ratio".</param>
+internal sealed record GateView(string Name, double? Value, double Threshold, string? Unit, string Verdict, long Samples, long RequiredSamples, string? Detail);
+
+/// <summary>One migration's part of <c>POST /api/v1/rollback</c>.</summary>
+internal sealed record RollbackAllItem(string Result, MigrationView Migration);
 
 internal sealed record AuditView(long Id, DateTimeOffset Time, string Migration, string Actor, string Action, string? From, string? To, string? Reason, string? Trigger);
 

@@ -85,11 +85,11 @@ internal static class RampCommands
     private static async Task<int> RollbackAllAsync(CommandContext context, CommandBody body, CancellationToken cancellationToken)
     {
         var response = await context.Client.PostAsync(ApiPaths.RollbackAll, body, cancellationToken).ConfigureAwait(false);
-        return await context.PrintAsync<List<MigrationView>>(response, (output, migrations) =>
+        return await context.PrintAsync<List<RollbackAllItem>>(response, (output, items) =>
         {
-            foreach (var m in migrations)
+            foreach (var item in items)
             {
-                WriteOutcome(output, "rolled back", m);
+                WriteOutcome(output, item.Result == "unchanged" ? "already rolled back" : "rolled back", item.Migration);
             }
         }).ConfigureAwait(false);
     }

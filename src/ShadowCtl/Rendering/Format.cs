@@ -18,7 +18,13 @@ internal static class Format
     public static string Latencies(double? p50, double? p95, double? p99) =>
         p50 is null && p95 is null && p99 is null ? None : $"{Milliseconds(p50)}/{Milliseconds(p95)}/{Milliseconds(p99)}";
 
-    public static string Gate(double? value) => value is { } v ? v.ToString("0.####", CultureInfo.InvariantCulture) : "n/a";
+    /// <summary>A gate value in its unit: fractions as percentages (<c>0.50%</c>), ratios as <c>1.23x</c>.</summary>
+    public static string Gate(double? value, string? unit = null) => value is not { } v ? "n/a" : unit switch
+    {
+        "fraction" => (v * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%",
+        "ratio" => v.ToString("0.00", CultureInfo.InvariantCulture) + "x",
+        _ => v.ToString("0.####", CultureInfo.InvariantCulture),
+    };
 
     public static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

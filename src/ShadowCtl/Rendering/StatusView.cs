@@ -77,7 +77,7 @@ internal static class StatusView
         var table = new Table("  GATE", "VALUE>", "LIMIT>", "RESULT", "SAMPLES>");
         foreach (var g in gates.Gates ?? [])
         {
-            table.Add("  " + g.Name, Format.Gate(g.Value), Format.Gate(g.Threshold), Verdict(g.Verdict), $"{Format.Number(g.Samples)}/{Format.Number(g.RequiredSamples)}");
+            table.Add("  " + g.Name, Format.Gate(g.Value, g.Unit), Format.Gate(g.Threshold, g.Unit), Verdict(g.Verdict), $"{Format.Number(g.Samples)}/{Format.Number(g.RequiredSamples)}");
         }
 
         if (table.Count > 0)
