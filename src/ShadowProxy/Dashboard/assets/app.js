@@ -75,7 +75,7 @@ function confirmAction({ title, text, ok, danger = false, reason = 'optional', r
   okButton.className = 'btn ' + (danger ? 'rollback' : 'primary');
   const input = $('confirm-reason');
   input.value = '';
-  input.required = reason === 'required';
+  input.setAttribute('aria-required', String(reason === 'required'));
   $('confirm-reason-label').textContent = reasonLabel + (reason === 'required' ? ' (required)' : reason === 'optional' ? ' (optional)' : '');
   show(input, reason !== 'none');
   show('confirm-reason-label', reason !== 'none');
@@ -244,6 +244,9 @@ function renderOverview() {
   $('resume').textContent = view.status === 'RolledBack' ? 'Resume (restart at first stage)…' : 'Resume auto-advance';
   $('rollback').disabled = false;
 
+  const weightInput = $('weight-input');
+  if (weightInput.value === '' && document.activeElement !== weightInput) weightInput.value = String(Number(view.weight));
+
   renderTimeline(view);
   renderGates(view.gates);
   renderChart(view);
@@ -295,7 +298,8 @@ function renderGates(gates) {
 function renderChart(view) {
   const ring = state.rings.get(view.name);
   if (!ring) return;
-  const { summary, series } = drawChart($('chart'), ring);
+  const { summary, series, minutes } = drawChart($('chart'), ring);
+  $('chart-title').textContent = minutes >= 60 ? 'Traffic, last hour' : `Traffic, last ${minutes} minutes`;
   fill('chart-legend', series.map((s) => h('span', { class: 'key ' + s.className }, s.label)), h('span', { class: 'muted' }, summary));
   const c = view.counters;
   const comparisons = c.match + c.diff + c.noise;
@@ -499,17 +503,20 @@ async function openSample(id) {
 }
 
 function responseView(response, differences) {
-  const statusDiff = differences.some((d) => d.path === 'status');
-  const headerDiffs = new Set(differences.filter((d) => d.path.startsWith('header:')).map((d) => d.path.slice(7).toLowerCase()));
+  const real = differences.filter((d) => !d.isNoise);
+  const headerNames = (list) => new Set(list.filter((d) => d.path.startsWith('header:')).map((d) => d.path.slice(7).toLowerCase()));
+  const headerDiffs = headerNames(real);
+  const headerNoise = headerNames(differences.filter((d) => d.isNoise));
+  const headerClass = (name) => (headerDiffs.has(name) ? 'diff-hl' : headerNoise.has(name) ? 'diff-noise' : '');
   return [
-    h('p', { class: 'status-row' + (statusDiff ? ' diff-hl' : '') },
+    h('p', { class: 'status-row' + (real.some((d) => d.path === 'status') ? ' diff-hl' : '') },
       h('strong', {}, 'Status '), response.status === 0 ? 'no response' : String(response.status),
       h('span', { class: 'muted' }, ` · ${fmt.ms(response.durationMs)} ms`),
       response.failure ? h('span', { class: 'error' }, ' · ' + response.failure) : null),
     h('details', { open: headerDiffs.size > 0 ? true : undefined },
-      h('summary', {}, `Headers (${response.headers.length})`),
+      h('summary', {}, `Headers (${response.headers.length})` + (headerDiffs.size ? ` · ${headerDiffs.size} differ` : '')),
       h('table', { class: 'table headers' }, h('tbody', {}, response.headers.map((header) =>
-        h('tr', { class: headerDiffs.has(header.key.toLowerCase()) ? 'diff-hl' : '' },
+        h('tr', { class: headerClass(header.key.toLowerCase()) },
           h('th', { scope: 'row', class: 'mono' }, header.key), h('td', { class: 'mono' }, header.value)))))),
     renderBody(response.body, differences.filter((d) => d.path === 'body' || d.path.startsWith('$') || d.path.startsWith('line:'))),
   ];

@@ -2,6 +2,7 @@
 
 const SVG = 'http://www.w3.org/2000/svg';
 const WINDOW_MS = 60 * 60 * 1000;
+const WINDOWS_MIN = [5, 15, 30, 60];
 
 /** A fixed-capacity ring of { t, requests, diffs, comparisons } rates (per second). */
 export class RateRing {
@@ -72,8 +73,12 @@ const SERIES = [
 export function drawChart(container, ring, now = Date.now()) {
   const width = 560, height = 200, left = 44, right = 8, top = 10, bottom = 22;
   const points = ring.points(now);
+  // Zoom to the data: the smallest of 5, 15, 30 or 60 minutes that holds every point.
+  const span = points.length ? now - points[0].t : 0;
+  const minutes = WINDOWS_MIN.find((m) => m * 60000 >= span) || 60;
+  const windowMs = minutes * 60000;
   const max = niceMax(Math.max(0, ...points.flatMap((p) => SERIES.map((s) => p[s.name]))));
-  const x = (t) => left + ((t - (now - WINDOW_MS)) / WINDOW_MS) * (width - left - right);
+  const x = (t) => left + ((t - (now - windowMs)) / windowMs) * (width - left - right);
   const y = (v) => top + (1 - v / max) * (height - top - bottom);
 
   const latest = points.at(-1);
@@ -81,7 +86,7 @@ export function drawChart(container, ring, now = Date.now()) {
     ? `Now: ${latest.requests.toFixed(1)} requests/s, ${latest.comparisons.toFixed(1)} comparisons/s, ${latest.diffs.toFixed(1)} diffs/s`
     : 'Collecting data: the chart fills while this page is open.';
 
-  const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'Rates over the last hour. ' + summary, class: 'chart-svg' });
+  const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `Rates over the last ${minutes} minutes. ${summary}`, class: 'chart-svg' });
   for (let i = 0; i <= 4; i++) {
     const value = (max / 4) * i;
     svg.append(el('line', { x1: left, x2: width - right, y1: y(value), y2: y(value), class: 'grid' }));
@@ -89,16 +94,18 @@ export function drawChart(container, ring, now = Date.now()) {
     label.textContent = Number.isInteger(value) ? String(value) : value.toFixed(1);
     svg.append(label);
   }
-  for (const minutes of [60, 45, 30, 15, 0]) {
-    const label = el('text', { x: x(now - minutes * 60000), y: height - 6, class: 'axis', 'text-anchor': minutes === 60 ? 'start' : minutes === 0 ? 'end' : 'middle' });
-    label.textContent = minutes === 0 ? 'now' : `−${minutes} min`;
+  for (let i = 4; i >= 0; i--) {
+    const ago = (minutes / 4) * i;
+    const label = el('text', { x: x(now - ago * 60000), y: height - 6, class: 'axis', 'text-anchor': i === 4 ? 'start' : i === 0 ? 'end' : 'middle' });
+    label.textContent = i === 0 ? 'now' : `−${ago} min`;
     svg.append(label);
   }
   for (const series of SERIES) {
-    if (points.length < 2) break;
+    if (points.length === 0) break;
     const path = points.map((p) => `${x(p.t).toFixed(1)},${y(p[series.name]).toFixed(1)}`).join(' ');
     svg.append(el('polyline', { points: path, class: 'series ' + series.className }));
+    if (latest) svg.append(el('circle', { cx: x(latest.t), cy: y(latest[series.name]), r: 3, class: 'dot ' + series.className }));
   }
   container.replaceChildren(svg);
-  return { summary, series: SERIES, latest };
+  return { summary, series: SERIES, latest, minutes };
 }

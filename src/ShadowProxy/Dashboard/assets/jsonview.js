@@ -76,19 +76,27 @@ export function jsonLines(text) {
   return lines;
 }
 
-/** How a line at `path` relates to the difference paths: 'exact', 'inside' (a descendant) or ''. */
+/**
+ * How a line at `path` relates to the difference paths: 'exact', 'noise' (exactly, but only noise),
+ * 'inside' (a descendant of a difference) or ''.
+ */
 export function markOf(path, differences) {
   let mark = '';
   for (const difference of differences) {
-    if (path === difference.path) return 'exact';
-    if (difference.kind !== 'ArrayLength' && path.startsWith(difference.path) && '.['.includes(path[difference.path.length])) mark = 'inside';
+    if (path === difference.path) {
+      if (!difference.isNoise) return 'exact';
+      mark = 'noise';
+      continue;
+    }
+    if (difference.isNoise) continue;
+    if (mark === '' && difference.kind !== 'ArrayLength' && path.startsWith(difference.path) && '.['.includes(path[difference.path.length])) mark = 'inside';
   }
   return mark;
 }
 
 function lineElement(text, path, mark, depth = 0) {
   return h('span', {
-    class: 'line' + (mark === 'exact' ? ' diff-hl' : mark === 'inside' ? ' diff-hl-inner' : ''),
+    class: 'line' + ({ exact: ' diff-hl', inside: ' diff-hl-inner', noise: ' diff-noise' }[mark] || ''),
     title: path || undefined,
     dataset: path ? { path } : undefined,
   }, '  '.repeat(depth) + text);
@@ -104,7 +112,7 @@ export function renderBody(body, differences) {
       h('pre', { class: 'code' }, body.content.slice(0, 4096)));
   }
 
-  const bodyDiff = differences.some((d) => d.path === 'body' || d.path === '$');
+  const bodyDiff = differences.some((d) => !d.isNoise && (d.path === 'body' || d.path === '$'));
   const json = body.truncated ? null : jsonLines(body.content);
   let lines;
   if (json) {
