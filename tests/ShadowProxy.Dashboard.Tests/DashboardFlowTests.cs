@@ -31,7 +31,6 @@ public sealed class DashboardFlowTests(BrowserFixture browser, ProxyFixture fixt
         await Expect(page.Locator("#mig-weight")).ToHaveTextAsync("1%");
         await Expect(page.Locator("#mig-status")).ToHaveTextAsync("Ramping");
         await Expect(page.Locator("#timeline li[aria-current=step]")).ToContainTextAsync("canary");
-        await tab.ScreenshotAsync("dashboard.png");
 
         // The diff explorer, filtered on the server: the renamed customer field, its samples, one sample side by side.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Diffs" }).ClickAsync();
@@ -58,6 +57,9 @@ public sealed class DashboardFlowTests(BrowserFixture browser, ProxyFixture fixt
 
         // Roll back: a reason is required, then the status is RolledBack and the audit log says who and why.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Overview" }).ClickAsync();
+        await page.WaitForFunctionAsync("() => (document.querySelector('#chart polyline')?.getAttribute('points') ?? '').split(' ').length >= 5");
+        await page.EvaluateAsync("() => document.getElementById('toasts').replaceChildren()");
+        await tab.ScreenshotAsync("dashboard.png");
         await page.GetByRole(AriaRole.Button, new() { Name = "Roll back", Exact = true }).ClickAsync();
         await page.Locator("#confirm-ok").ClickAsync();
         await Expect(page.Locator("#confirm-error")).ToHaveTextAsync("A reason is required.");

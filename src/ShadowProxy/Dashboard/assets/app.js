@@ -244,8 +244,7 @@ function renderOverview() {
   $('resume').textContent = view.status === 'RolledBack' ? 'Resume (restart at first stage)…' : 'Resume auto-advance';
   $('rollback').disabled = false;
 
-  const weightInput = $('weight-input');
-  if (weightInput.value === '' && document.activeElement !== weightInput) weightInput.value = String(Number(view.weight));
+  $('weight-input').placeholder = `now ${fmt.weight(view.weight)}`;
 
   renderTimeline(view);
   renderGates(view.gates);
@@ -303,9 +302,14 @@ function renderChart(view) {
   fill('chart-legend', series.map((s) => h('span', { class: 'key ' + s.className }, s.label)), h('span', { class: 'muted' }, summary));
   const c = view.counters;
   const comparisons = c.match + c.diff + c.noise;
-  $('counters').textContent = `Since start: ${fmt.int(c.legacyRequests)} served by legacy, ${fmt.int(c.candidateRequests)} by candidate, ` +
-    `${fmt.int(comparisons)} comparisons (${fmt.int(c.diff)} diff, ${fmt.int(c.noise)} noise; diff rate ${fmt.percent(comparisons ? c.diff / comparisons : null)}), ` +
-    `${fmt.int(c.failovers)} failovers, ${fmt.int(c.shadowInFlight)} shadow requests in flight.`;
+  const stat = (label, value, title) => [h('dt', { title }, label), h('dd', {}, value)];
+  fill('stats',
+    stat('Served by legacy', fmt.int(c.legacyRequests)),
+    stat('Served by candidate', fmt.int(c.candidateRequests)),
+    stat('Comparisons', fmt.int(comparisons), `${fmt.int(c.match)} match, ${fmt.int(c.diff)} diff, ${fmt.int(c.noise)} noise only`),
+    stat('Diff rate', fmt.percent(comparisons ? c.diff / comparisons : null), 'Comparisons with at least one difference that is not noise'),
+    stat('Failovers', fmt.int(c.failovers)),
+    stat('Shadow in flight', fmt.int(c.shadowInFlight)));
 }
 
 // ---------- commands ----------

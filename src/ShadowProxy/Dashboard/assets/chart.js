@@ -94,10 +94,10 @@ export function drawChart(container, ring, now = Date.now()) {
     label.textContent = Number.isInteger(value) ? String(value) : value.toFixed(1);
     svg.append(label);
   }
-  for (let i = 4; i >= 0; i--) {
-    const ago = (minutes / 4) * i;
-    const label = el('text', { x: x(now - ago * 60000), y: height - 6, class: 'axis', 'text-anchor': i === 4 ? 'start' : i === 0 ? 'end' : 'middle' });
-    label.textContent = i === 0 ? 'now' : `−${ago} min`;
+  const step = { 5: 1, 15: 5, 30: 10, 60: 15 }[minutes];
+  for (let ago = minutes; ago >= 0; ago -= step) {
+    const label = el('text', { x: x(now - ago * 60000), y: height - 6, class: 'axis', 'text-anchor': ago === minutes ? 'start' : ago === 0 ? 'end' : 'middle' });
+    label.textContent = ago === 0 ? 'now' : `−${ago} min`;
     svg.append(label);
   }
   for (const series of SERIES) {
