@@ -44,7 +44,7 @@ public sealed class DashboardFlowTests(BrowserFixture browser, ProxyFixture fixt
         await Expect(page.Locator("#sample-legacy .diff-hl", new() { HasText = "\"customerName\"" })).ToHaveCountAsync(1);
         await Expect(page.Locator("#sample-candidate .diff-hl", new() { HasText = "\"customer_name\"" })).ToHaveCountAsync(1);
         await Expect(page.Locator("#sample-diffs")).ToContainTextAsync("Missing");
-        await tab.ScreenshotAsync("diff-view.png", fullPage: false);
+        await tab.ScreenshotAsync("diff-view.png");
 
         // Mark the path as noise for its endpoint: the API lists the mark.
         await row.GetByRole(AriaRole.Button, new() { Name = "Mark as noise…" }).ClickAsync();
@@ -58,7 +58,6 @@ public sealed class DashboardFlowTests(BrowserFixture browser, ProxyFixture fixt
         // Roll back: a reason is required, then the status is RolledBack and the audit log says who and why.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Overview" }).ClickAsync();
         await page.WaitForFunctionAsync("() => (document.querySelector('#chart polyline')?.getAttribute('points') ?? '').split(' ').length >= 5");
-        await page.EvaluateAsync("() => document.getElementById('toasts').replaceChildren()");
         await tab.ScreenshotAsync("dashboard.png");
         await page.GetByRole(AriaRole.Button, new() { Name = "Roll back", Exact = true }).ClickAsync();
         await page.Locator("#confirm-ok").ClickAsync();

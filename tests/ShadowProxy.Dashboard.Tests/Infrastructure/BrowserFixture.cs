@@ -119,8 +119,10 @@ public sealed class DashboardPage : IAsyncDisposable
         await Assertions.Expect(Page.Locator("#mig-name")).ToHaveTextAsync("orders");
     }
 
+    /// <summary>A full-page screenshot under <see cref="BrowserFixture.ScreenshotDirectory"/>, without passing toasts.</summary>
     public async Task ScreenshotAsync(string name, bool fullPage = true)
     {
+        await Page.EvaluateAsync("() => document.getElementById('toasts').replaceChildren()");
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, name), FullPage = fullPage });
     }
 

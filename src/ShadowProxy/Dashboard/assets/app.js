@@ -276,11 +276,14 @@ function renderGates(gates) {
   if (!gates) {
     badge($('gates-verdict'), 'not evaluated', 'inconclusive');
     $('gates-window').textContent = 'No gate evaluation yet.';
+    show('gates-failure', false);
     fill('gates-body');
     return;
   }
   badge($('gates-verdict'), gates.verdict);
-  $('gates-window').textContent = `Window ${fmt.duration(gates.windowSeconds)}, at least ${fmt.int(gates.minSamples)} samples.` + (gates.failureReason ? ' ' + gates.failureReason : '');
+  $('gates-window').textContent = `Window ${fmt.duration(gates.windowSeconds)}, at least ${fmt.int(gates.minSamples)} samples.`;
+  show('gates-failure', !!gates.failureReason);
+  $('gates-failure').textContent = gates.failureReason || '';
   fill('gates-body', gates.gates.map((gate) => {
     const format = GATE_FORMAT[gate.name] || ((v) => (v === null || v === undefined ? '–' : String(v)));
     const verdict = h('span', {});
@@ -298,11 +301,11 @@ function renderChart(view) {
   const ring = state.rings.get(view.name);
   if (!ring) return;
   const { summary, series, minutes } = drawChart($('chart'), ring);
-  $('chart-title').textContent = minutes >= 60 ? 'Traffic, last hour' : `Traffic, last ${minutes} minutes`;
+  $('chart-title').textContent = minutes >= 60 ? 'Traffic, last hour' : minutes === 1 ? 'Traffic, last minute' : `Traffic, last ${minutes} minutes`;
   fill('chart-legend', series.map((s) => h('span', { class: 'key ' + s.className }, s.label)), h('span', { class: 'muted' }, summary));
   const c = view.counters;
   const comparisons = c.match + c.diff + c.noise;
-  const stat = (label, value, title) => [h('dt', { title }, label), h('dd', {}, value)];
+  const stat = (label, value, title) => h('div', { title }, h('dt', {}, label), h('dd', {}, value));
   fill('stats',
     stat('Served by legacy', fmt.int(c.legacyRequests)),
     stat('Served by candidate', fmt.int(c.candidateRequests)),
@@ -473,7 +476,7 @@ async function openSamples(row, before) {
   show('samples-card', true);
   $('samples-title').textContent = `Samples of ${row.path} at ${row.endpoint}`;
   const items = page.samples.map((s) => h('li', {},
-    h('button', { type: 'button', class: 'sample-link', onclick: () => openSample(s.id) },
+    h('button', { type: 'button', class: 'sample-link', dataset: { id: s.id }, onclick: () => openSample(s.id) },
       h('span', { class: 'mono' }, `${s.method} ${s.pathAndQuery}`),
       h('span', { class: 'muted' }, ` · legacy ${s.legacyStatus}, candidate ${s.candidateStatus} · ${s.differenceCount} difference(s) · ${fmt.time(s.time)}`))));
   if (before) $('samples').append(...items);
@@ -501,6 +504,10 @@ async function openSample(id) {
     h('td', {}, d.isNoise ? 'noise' : ''))));
   fill('sample-legacy', responseView(sample.sample.legacy, differences));
   fill('sample-candidate', responseView(sample.sample.candidate, differences));
+  for (const button of $('samples').querySelectorAll('.sample-link')) {
+    if (Number(button.dataset.id) === sample.id) button.setAttribute('aria-current', 'true');
+    else button.removeAttribute('aria-current');
+  }
   show('sample-card', true);
   $('sample-title').focus();
   $('sample-card').scrollIntoView({ block: 'start' });
@@ -682,7 +689,11 @@ function wire() {
   }, 300);
   for (const id of ['f-endpoint', 'f-path']) $(id).addEventListener('input', refilter);
   for (const id of ['f-noise', 'f-sort']) $(id).addEventListener('change', refilter);
-  $('diff-filters').addEventListener('submit', (event) => event.preventDefault());
+  $('diff-filters').addEventListener('submit', (event) => {
+    event.preventDefault();
+    loadSummary();
+    loadNoise();
+  });
   $('summary-prev').addEventListener('click', () => {
     state.summary.offset = Math.max(0, state.summary.offset - SUMMARY_LIMIT);
     loadSummary();

@@ -2,7 +2,8 @@
 
 const SVG = 'http://www.w3.org/2000/svg';
 const WINDOW_MS = 60 * 60 * 1000;
-const WINDOWS_MIN = [5, 15, 30, 60];
+// Window (seconds) → tick step (seconds).
+const WINDOWS = [[60, 15], [300, 60], [900, 300], [1800, 600], [3600, 900]];
 
 /** A fixed-capacity ring of { t, requests, diffs, comparisons } rates (per second). */
 export class RateRing {
@@ -73,10 +74,11 @@ const SERIES = [
 export function drawChart(container, ring, now = Date.now()) {
   const width = 560, height = 200, left = 44, right = 8, top = 10, bottom = 22;
   const points = ring.points(now);
-  // Zoom to the data: the smallest of 5, 15, 30 or 60 minutes that holds every point.
+  // Zoom to the data: the smallest of 1, 5, 15, 30 or 60 minutes that holds every point.
   const span = points.length ? now - points[0].t : 0;
-  const minutes = WINDOWS_MIN.find((m) => m * 60000 >= span) || 60;
-  const windowMs = minutes * 60000;
+  const [seconds, step] = WINDOWS.find(([w]) => w * 1000 >= span) || WINDOWS.at(-1);
+  const windowMs = seconds * 1000;
+  const minutes = seconds / 60;
   const max = niceMax(Math.max(0, ...points.flatMap((p) => SERIES.map((s) => p[s.name]))));
   const x = (t) => left + ((t - (now - windowMs)) / windowMs) * (width - left - right);
   const y = (v) => top + (1 - v / max) * (height - top - bottom);
@@ -94,10 +96,9 @@ export function drawChart(container, ring, now = Date.now()) {
     label.textContent = Number.isInteger(value) ? String(value) : value.toFixed(1);
     svg.append(label);
   }
-  const step = { 5: 1, 15: 5, 30: 10, 60: 15 }[minutes];
-  for (let ago = minutes; ago >= 0; ago -= step) {
-    const label = el('text', { x: x(now - ago * 60000), y: height - 6, class: 'axis', 'text-anchor': ago === minutes ? 'start' : ago === 0 ? 'end' : 'middle' });
-    label.textContent = ago === 0 ? 'now' : `−${ago} min`;
+  for (let ago = seconds; ago >= 0; ago -= step) {
+    const label = el('text', { x: x(now - ago * 1000), y: height - 6, class: 'axis', 'text-anchor': ago === seconds ? 'start' : ago === 0 ? 'end' : 'middle' });
+    label.textContent = ago === 0 ? 'now' : seconds <= 60 ? `−${ago} s` : `−${ago / 60} min`;
     svg.append(label);
   }
   for (const series of SERIES) {
