@@ -22,6 +22,11 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"The browser tests drive Debian's Chromium at {ChromiumPath}: install it (apt-get install -y chromium; ./build.sh test does).");
+        }
+
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         Assertions.SetDefaultExpectTimeout(TimeoutMs);
         _playwright = await Playwright.CreateAsync();
