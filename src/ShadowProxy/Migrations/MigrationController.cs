@@ -82,8 +82,13 @@ internal sealed partial class MigrationController(
         migration.LastGateReport = report;
         if (fleet is not null && !fleet.IsDecider)
         {
-            // Another instance decides (or none while Redis is unreachable: never a raise on one's own).
-            return;
+            // Another instance decides. While Redis is unreachable nobody does: no raise on one's own,
+            // but this instance's own window may still roll it back (locally, written once Redis is back).
+            var protect = !fleet.IsConnected && options.Ramp.AutomaticRollback && report.Verdict == GateVerdict.Fail && migration.Current.Weight > 0;
+            if (!protect)
+            {
+                return;
+            }
         }
 
         await ChangeAsync(migration, state => RampMachine.Evaluate(state, options.Ramp, report, now), cancellationToken).ConfigureAwait(false);
