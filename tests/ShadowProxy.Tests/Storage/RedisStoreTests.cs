@@ -137,6 +137,27 @@ public sealed class RedisStoreTests(RedisFixture redis) : IClassFixture<RedisFix
         Assert.Equal([NoiseAuditActions.Unmark, NoiseAuditActions.Mark, NoiseAuditActions.Mark], audit.Select(e => e.Entry.Action));
     }
 
+    [Fact]
+    public async Task The_lease_has_one_holder_which_renews_it_and_another_takes_it_once_it_expires()
+    {
+        var store = Open(new StoreOptions());
+        var ttl = TimeSpan.FromMilliseconds(300);
+        Assert.True(await store.AcquireLeaseAsync("a", ttl));
+        Assert.False(await store.AcquireLeaseAsync("b", ttl));
+        Assert.True(await store.AcquireLeaseAsync("a", ttl));
+
+        // The holder dies without releasing: the lease expires and another instance takes it over.
+        await Fleet.Fleet.EventuallyAsync(() => store.AcquireLeaseAsync("b", ttl), "b takes the expired lease", TimeSpan.FromSeconds(3));
+        Assert.False(await store.AcquireLeaseAsync("a", ttl));
+        Assert.Equal("b", await store.LeaseHolderAsync());
+
+        // Released on stop, and only by its holder.
+        await store.ReleaseLeaseAsync("a");
+        Assert.Equal("b", await store.LeaseHolderAsync());
+        await store.ReleaseLeaseAsync("b");
+        Assert.Null(await store.LeaseHolderAsync());
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var connection in _connections)
