@@ -41,6 +41,7 @@ internal sealed partial class FleetCoordinator : BackgroundService
     private readonly Dictionary<string, string> _noiseSignatures = new(StringComparer.Ordinal);
     private long _leaseValidUntil;
     private volatile bool _holdsLease;
+    private bool _subscribed;
 
     public FleetCoordinator(MigrationRegistry registry, RedisStore store, ReadinessState readiness, TimeProvider time, ILogger<FleetCoordinator> logger, TimeSpan? leaseTtl = null)
     {
@@ -78,20 +79,42 @@ internal sealed partial class FleetCoordinator : BackgroundService
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Subscribe before the controller restores, so that no change published in between is missed.
+        await EnsureSubscribedAsync().ConfigureAwait(false);
+        UpdateReadiness();
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Subscribes once Redis answers (at start, or at the first poll after it came up); the multiplexer
+    /// renews the subscriptions by itself after every reconnect.
+    /// </summary>
+    private async Task EnsureSubscribedAsync()
+    {
+        if (_subscribed)
+        {
+            return;
+        }
+
         var subscriber = _store.Connection.Multiplexer.GetSubscriber();
         try
         {
             await subscriber.SubscribeAsync(_store.StateChannel, (channel, message) => _ = OnStatePublishedAsync(message)).ConfigureAwait(false);
             await subscriber.SubscribeAsync(_store.NoiseChannel, (channel, message) => _ = OnNoisePublishedAsync(message)).ConfigureAwait(false);
+            _subscribed = true;
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
         {
-            // The multiplexer re-subscribes by itself when it connects.
+            try
+            {
+                // Whatever half got registered goes, so that the next attempt does not register a handler twice.
+                await subscriber.UnsubscribeAllAsync(CommandFlags.FireAndForget).ConfigureAwait(false);
+            }
+            catch (Exception unsubscribe) when (unsubscribe is RedisConnectionException or RedisTimeoutException)
+            {
+            }
+
             LogUnreachable(_logger, _store.Connection.Unreachable, ex);
         }
-
-        UpdateReadiness();
-        await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -175,6 +198,7 @@ internal sealed partial class FleetCoordinator : BackgroundService
             return;
         }
 
+        await EnsureSubscribedAsync().ConfigureAwait(false);
         foreach (var migration in _registry.All)
         {
             await FlushPendingRollbackAsync(migration, cancellationToken).ConfigureAwait(false);

@@ -109,4 +109,35 @@ public sealed class RedisOutageTests
         using var resume = await fleet[2].Admin.PostAsJsonAsync("/api/v1/migrations/orders/resume", new { });
         Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
     }
+
+    [Fact]
+    public async Task An_instance_started_while_Redis_is_down_serves_its_first_stage_and_joins_the_fleet_when_Redis_comes()
+    {
+        await using var redis = new RedisServer();
+        redis.Kill();
+        await using var legacy = await TestBackend.StartAsync("legacy");
+        await using var candidate = await TestBackend.StartAsync("candidate");
+        var config = Fleet.Config(redis, "late:", legacy.Address, candidate.Address, new Dictionary<string, string?>
+        {
+            ["ShadowProxy:Migrations:orders:Shadow:Enabled"] = "false",
+        });
+        await using var early = await TestProxy.StartAsync(config);
+        Assert.StartsWith("degraded", await early.Admin.GetStringAsync("/readyz"), StringComparison.Ordinal);
+        Assert.Equal("legacy", await Fleet.BackendOf(early));
+        using (var refused = await early.Admin.PostAsJsonAsync("/api/v1/migrations/orders/weight", new { weight = 100 }))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        redis.Start();
+        await Fleet.EventuallyAsync(async () => await early.Admin.GetStringAsync("/readyz") == "ready\n", "the early instance connects", TimeSpan.FromSeconds(10));
+        await using var late = await TestProxy.StartAsync(config);
+        using (var weight = await late.Admin.PostAsJsonAsync("/api/v1/migrations/orders/weight", new { weight = 100 }))
+        {
+            Assert.Equal(HttpStatusCode.OK, weight.StatusCode);
+        }
+
+        // Published, and heard by the instance that subscribed only once Redis came up.
+        await Fleet.EventuallyAsync(async () => await Fleet.BackendOf(early) == "candidate", "the early instance applies the new weight", TimeSpan.FromMilliseconds(500));
+    }
 }

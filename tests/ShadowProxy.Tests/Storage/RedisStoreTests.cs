@@ -170,6 +170,9 @@ public sealed class RedisStoreTests(RedisFixture redis) : IClassFixture<RedisFix
     {
         var connection = new RedisConnection(new RedisStoreOptions { Configuration = redis.Server.Configuration, KeyPrefix = "store-" + Guid.NewGuid().ToString("N")[..8] + ":" }, NullLogger<RedisConnection>.Instance);
         _connections.Add(connection);
+
+        // Connect does not wait for Redis past its timeout (a proxy starts degraded): on a busy machine, wait here.
+        SpinWait.SpinUntil(() => connection.IsConnected, TimeSpan.FromSeconds(10));
         return new RedisStore(connection, options, TimeProvider.System);
     }
 
