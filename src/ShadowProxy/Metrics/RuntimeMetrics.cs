@@ -21,19 +21,22 @@ internal static class RuntimeMetrics
         DotNetStats.Register(registry);
         var threads = factory.CreateGauge("dotnet_threadpool_threads", "Thread pool threads.");
         var queue = factory.CreateGauge("dotnet_threadpool_queue_length", "Work items queued to the thread pool and not yet started.");
-        var completed = factory.CreateCounter("dotnet_threadpool_completed_items_total", "Work items the thread pool has completed.");
-        var pause = factory.CreateCounter("dotnet_gc_pause_seconds_total", "Time the runtime was paused for garbage collection.");
-        var contention = factory.CreateCounter("dotnet_monitor_lock_contention_total", "Times a thread waited for a contended Monitor lock.");
-        var exceptions = factory.CreateCounter("dotnet_exceptions_total", "Exceptions thrown (first chance), handled or not.");
         registry.AddBeforeCollectCallback(() =>
         {
             threads.Set(ThreadPool.ThreadCount);
             queue.Set(ThreadPool.PendingWorkItemCount);
-            completed.IncTo(ThreadPool.CompletedWorkItemCount);
-            pause.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
-            contention.IncTo(Monitor.LockContentionCount);
-            exceptions.IncTo(Interlocked.Read(ref s_exceptions));
         });
+        ScrapedCounter(registry, factory, "dotnet_threadpool_completed_items_total", "Work items the thread pool has completed.", () => ThreadPool.CompletedWorkItemCount);
+        ScrapedCounter(registry, factory, "dotnet_gc_pause_seconds_total", "Time the runtime was paused for garbage collection.", () => GC.GetTotalPauseDuration().TotalSeconds);
+        ScrapedCounter(registry, factory, "dotnet_monitor_lock_contention_total", "Times a thread waited for a contended Monitor lock.", () => Monitor.LockContentionCount);
+        ScrapedCounter(registry, factory, "dotnet_exceptions_total", "Exceptions thrown (first chance), handled or not.", () => Interlocked.Read(ref s_exceptions));
+    }
+
+    /// <summary>A counter whose value is read from <paramref name="read"/> (a running total kept elsewhere) at each scrape.</summary>
+    public static void ScrapedCounter(CollectorRegistry registry, IMetricFactory factory, string name, string help, Func<double> read)
+    {
+        var counter = factory.CreateCounter(name, help);
+        registry.AddBeforeCollectCallback(() => counter.IncTo(read()));
     }
 }
 
@@ -42,14 +45,8 @@ internal static class RecorderMetrics
 {
     public static void Register(CollectorRegistry registry, IMetricFactory factory, DiffRecorder recorder)
     {
-        var written = factory.CreateCounter("shadowproxy_diff_records_written_total", "Comparison records the store accepted.");
-        var dropped = factory.CreateCounter("shadowproxy_diff_records_dropped_total", "Comparison records not stored because the recorder's queue was full.");
-        var errors = factory.CreateCounter("shadowproxy_store_errors_total", "Store calls of the diff recorder that failed.");
-        registry.AddBeforeCollectCallback(() =>
-        {
-            written.IncTo(recorder.Written);
-            dropped.IncTo(recorder.Dropped);
-            errors.IncTo(recorder.StoreErrors);
-        });
+        RuntimeMetrics.ScrapedCounter(registry, factory, "shadowproxy_diff_records_written_total", "Comparison records the store accepted.", () => recorder.Written);
+        RuntimeMetrics.ScrapedCounter(registry, factory, "shadowproxy_diff_records_dropped_total", "Comparison records not stored because the recorder's queue was full.", () => recorder.Dropped);
+        RuntimeMetrics.ScrapedCounter(registry, factory, "shadowproxy_store_errors_total", "Store calls of the diff recorder that failed.", () => recorder.StoreErrors);
     }
 }

@@ -35,8 +35,11 @@ public sealed class MetricsScrapeTests
             await WaitForShadowsAsync(proxy, completed: i + 1);
         }
 
+        // MaxInFlight is 1: each shadow completes before the next request, or it would be dropped.
         await Get(proxy, "/api/diff");
+        await WaitForShadowsAsync(proxy, completed: 4);
         await Get(proxy, "/api/diff");
+        await WaitForShadowsAsync(proxy, completed: 5);
         await Get(proxy, "/api/missing", HttpStatusCode.NotFound);
         await WaitForShadowsAsync(proxy, completed: 6);
         using (var delete = await proxy.Client.DeleteAsync("/api/same"))
@@ -82,6 +85,7 @@ public sealed class MetricsScrapeTests
 
         Assert.Equal(100, (await PrometheusText.ScrapeAsync(proxy.Admin)).Value("shadowproxy_candidate_weight_percent", "migration=orders"));
         await Get(proxy, "/api/same");
+        await WaitForShadowsAsync(proxy, completed: 8);
         await Get(proxy, "/api/same");
         await WaitForShadowsAsync(proxy, completed: 9);
 

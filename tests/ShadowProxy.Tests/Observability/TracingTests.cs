@@ -21,7 +21,7 @@ public sealed class TracingTests
         await using var legacy = await TestBackend.StartAsync("legacy");
         await using var candidate = await TestBackend.StartAsync("candidate");
         var exported = new List<Activity>();
-        await using var proxy = await ObservedProxy.StartAsync(
+        await using var proxy = await TestProxy.StartAsync(
             TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address),
             services => services.AddShadowProxyTracing(tracing => tracing.AddInMemoryExporter(exported)));
 
@@ -100,7 +100,7 @@ public sealed class TracingTests
         await using var legacy = await TestBackend.StartAsync("legacy");
         await using var candidate = await TestBackend.StartAsync("candidate");
         var logs = new CapturingLoggerProvider();
-        await using var proxy = await ObservedProxy.StartAsync(
+        await using var proxy = await TestProxy.StartAsync(
             TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address),
             services => services.AddSingleton<ILoggerProvider>(logs));
 
