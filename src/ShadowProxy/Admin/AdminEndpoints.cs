@@ -1,5 +1,6 @@
 using Prometheus;
 using ShadowProxy.Metrics;
+using ShadowProxy.Storage;
 
 namespace ShadowProxy.Admin;
 
@@ -17,12 +18,26 @@ internal static class AdminEndpoints
                 ? Results.Text(readiness.Describe() + "\n")
                 : Results.Text(readiness.Describe() + "\n", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapMetrics("/metrics", metrics.Registry);
+            Dashboard.DashboardEndpoints.Map(endpoints);
 
-            var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AdminAuthorization.FilterAsync);
+            var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AdminAuthorization.FilterAsync).AddEndpointFilter(StoreUnavailableAsync);
             api.MapMigrationEndpoints();
             api.MapDiffEndpoints();
             api.MapFallback(() => AdminProblems.NotFound("No such admin API endpoint; see SPEC §5 for the list."));
         });
+    }
+
+    /// <summary>Fleet mode: the shared store is unreachable → 503 problem+json saying so (SPEC §8).</summary>
+    private static async ValueTask<object?> StoreUnavailableAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            return AdminProblems.Unavailable(ex.Message);
+        }
     }
 }
 

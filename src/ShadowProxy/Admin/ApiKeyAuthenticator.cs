@@ -67,11 +67,15 @@ internal static class AdminAuthorization
 {
     public const string ActorItem = "ShadowProxy.Actor";
 
+    private const string RoleItem = "ShadowProxy.Role";
+
     public static TBuilder RequireRole<TBuilder>(this TBuilder builder, AdminRole role)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new RequiredRole(role));
 
     public static string Actor(this HttpContext context) => context.Items[ActorItem] as string ?? ApiKeyAuthenticator.OpenAccess.Name;
+
+    public static AdminRole Role(this HttpContext context) => context.Items[RoleItem] as AdminRole? ?? ApiKeyAuthenticator.OpenAccess.Role;
 
     public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
@@ -93,6 +97,7 @@ internal static class AdminAuthorization
         }
 
         context.Items[ActorItem] = identity.Name;
+        context.Items[RoleItem] = identity.Role;
         return await next(invocation).ConfigureAwait(false);
     }
 }
@@ -112,5 +117,6 @@ internal static class AdminProblems
 
     public static IResult Unavailable(string detail) => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unavailable", detail: detail);
 
-    public static IResult UnknownMigration(string name) => NotFound($"No migration is named '{name}'.");
+    public static IResult UnknownMigration(string name) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown migration", detail: $"No migration is named '{name}'.");
 }

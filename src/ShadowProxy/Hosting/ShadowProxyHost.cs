@@ -8,6 +8,7 @@ using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
+using ShadowProxy.Observability;
 using ShadowProxy.Proxy;
 using ShadowProxy.Shadow;
 using ShadowProxy.Storage;
@@ -81,6 +82,7 @@ internal static partial class ShadowProxyHost
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .LoadFromMemory(MigrationProxyConfig.Routes(options), MigrationProxyConfig.Clusters(options))
             .AddTransforms<FailoverTransformProvider>();
+        builder.Services.AddShadowProxyTelemetry(builder.Configuration);
         services?.Invoke(builder.Services);
 
         var app = builder.Build();

@@ -2,6 +2,7 @@ using ShadowProxy.Comparison;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Gates;
+using ShadowProxy.Core.Ramp;
 using ShadowProxy.Proxy;
 using ShadowProxy.Metrics;
 
@@ -14,6 +15,7 @@ namespace ShadowProxy.Migrations;
 internal sealed class MigrationRuntime
 {
     private MigrationSnapshot _snapshot;
+    private RampResult? _pendingRollback;
     private MigrationComparer _comparer;
     private int _shadowInFlight;
 
@@ -68,6 +70,42 @@ internal sealed class MigrationRuntime
     {
         Volatile.Write(ref _snapshot, snapshot);
         Metrics.Weight.Set((double)snapshot.Weight);
+    }
+
+    /// <summary>
+    /// Fleet mode: a rollback in force here that Redis does not know yet (it was unreachable); written
+    /// by the fleet coordinator once Redis is back. Set and cleared under <see cref="ChangeLock"/>.
+    /// </summary>
+    public RampResult? PendingRollback
+    {
+        get => Volatile.Read(ref _pendingRollback);
+        set => Volatile.Write(ref _pendingRollback, value);
+    }
+
+    /// <summary>
+    /// Fleet mode: applies a state another instance wrote when it is not older than the one in force
+    /// (never an older version), unless a pending local rollback is in force and the state is not a
+    /// rollback. True when applied.
+    /// </summary>
+    public async Task<bool> ApplyRemoteAsync(RampState remote, CancellationToken cancellationToken)
+    {
+        await ChangeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = Current;
+            if (remote.Version < current.State.Version || remote == current.State
+                || (PendingRollback is not null && remote.Status != MigrationStatus.RolledBack))
+            {
+                return false;
+            }
+
+            Publish(new MigrationSnapshot(current.Options, remote));
+            return true;
+        }
+        finally
+        {
+            ChangeLock.Release();
+        }
     }
 
     /// <summary>Takes a shadow slot unless <paramref name="maxInFlight"/> are taken; never waits.</summary>

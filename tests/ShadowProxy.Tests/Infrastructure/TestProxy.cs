@@ -53,7 +53,7 @@ public sealed class TestProxy : IAsyncDisposable
         };
     }
 
-    /// <param name="services">Extra registrations (e.g. a logger provider that captures the log).</param>
+    /// <param name="services">Extra service registrations, after the proxy's own (e.g. an in-memory trace exporter).</param>
     public static async Task<TestProxy> StartAsync(IDictionary<string, string?> configuration, Action<IServiceCollection>? services = null)
     {
         var app = ShadowProxyHost.Build([], builder => builder.AddInMemoryCollection(configuration), services);
