@@ -46,22 +46,9 @@ public sealed class BadClientInputTests
         using var socket = await ConnectAsync(setup.Proxy.ProxyAddress);
         await socket.SendAsync("GET /api/orders/1 HTTP/1.1\r\nHost: a\r\n"u8.ToArray());
         var clock = Stopwatch.StartNew();
-        var closed = false;
 
         // A header line every 200 ms: forever, were it not for RequestHeadersTimeout (1 s here).
-        for (var i = 0; i < 50 && !closed; i++)
-        {
-            try
-            {
-                await socket.SendAsync(Encoding.ASCII.GetBytes($"X-Slow-{i}: a\r\n"));
-                await Task.Delay(200);
-                closed = socket.Poll(0, SelectMode.SelectRead);
-            }
-            catch (SocketException)
-            {
-                closed = true;
-            }
-        }
+        var closed = await SendUntilClosedAsync(socket, i => Encoding.ASCII.GetBytes($"X-Slow-{i}: a\r\n"), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10));
 
         Assert.True(closed, "the proxy kept a slow request head open for 10 s");
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(6));
@@ -75,23 +62,9 @@ public sealed class BadClientInputTests
         await using var setup = await Setup.StartAsync();
         using var socket = await ConnectAsync(setup.Proxy.ProxyAddress);
         await socket.SendAsync("POST /api/orders HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"u8.ToArray());
-        var closed = false;
-        var clock = Stopwatch.StartNew();
 
         // 20 bytes per 250 ms = 80 B/s, below Kestrel's 240 B/s minimum (after its 5 s grace).
-        while (!closed && clock.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            try
-            {
-                await socket.SendAsync(new byte[20]);
-                await Task.Delay(250);
-                closed = socket.Poll(0, SelectMode.SelectRead);
-            }
-            catch (SocketException)
-            {
-                closed = true;
-            }
-        }
+        var closed = await SendUntilClosedAsync(socket, _ => new byte[20], TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(15));
 
         Assert.True(closed, "the proxy kept a trickling body open for 15 s");
         await setup.AssertNeverShadowedAsync();
@@ -116,6 +89,30 @@ public sealed class BadClientInputTests
 
         await setup.AssertNeverShadowedAsync();
         Assert.True(ManagedMiB() - heapBefore < 64, "aborted uploads left memory behind");
+    }
+
+    /// <summary>Sends <paramref name="next"/> every <paramref name="interval"/> until the server closes the connection (true) or <paramref name="bound"/> passes (false).</summary>
+    private static async Task<bool> SendUntilClosedAsync(Socket socket, Func<int, byte[]> next, TimeSpan interval, TimeSpan bound)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; clock.Elapsed < bound; i++)
+        {
+            try
+            {
+                await socket.SendAsync(next(i));
+                await Task.Delay(interval);
+                if (socket.Poll(0, SelectMode.SelectRead))
+                {
+                    return true;
+                }
+            }
+            catch (SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static async Task<Socket> ConnectAsync(Uri address)
