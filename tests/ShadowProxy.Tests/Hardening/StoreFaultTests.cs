@@ -112,6 +112,8 @@ public sealed class StoreFaultTests
                 await SendAsync(proxy, "during", 200);
                 await Eventually.True(() => recorder.StoreErrors > 0, "the store's failure was counted", TimeSpan.FromSeconds(20));
                 await Eventually.True(() => log.Contains(LogLevel.Error, "Diff store write"), "the failed write is logged as an error");
+                var metrics = await proxy.Admin.GetStringAsync("/metrics");
+                Assert.Matches(@"shadowproxy_store_errors_total [1-9]", metrics);
                 Assert.True(log.Contains(LogLevel.Error, expectedError), $"the log says why ({expectedError})");
 
                 // A raise is persisted before it is in force: refused while the store cannot write.
