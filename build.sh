@@ -17,7 +17,7 @@ ensure_package() { # ensure_package COMMAND-OR-PATH DEBIAN-PACKAGE
 }
 
 build() {
-  dotnet build ShadowProxy.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
+  dotnet build ShadowProxy.sln -c Release -nologo -clp:ErrorsOnly -p:TreatWarningsAsErrors=true
 }
 
 run_tests() {

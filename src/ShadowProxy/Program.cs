@@ -1,1 +1,3 @@
-return 0;
+using ShadowProxy.Hosting;
+
+return await ShadowProxyProgram.RunAsync(args).ConfigureAwait(false);

@@ -10,13 +10,16 @@ public sealed class ShadowExchange : IDisposable
 {
     public required string Migration { get; init; }
 
-    /// <summary>Method + folded path template, e.g. <c>GET /api/orders/{id}</c>.</summary>
-    public required string Endpoint { get; init; }
+    /// <summary>The route's path template (YARP syntax) the request matched; endpoint grouping starts from it.</summary>
+    public string? RouteTemplate { get; init; }
 
     public required string Method { get; init; }
 
-    /// <summary>Path and query as the client sent them.</summary>
-    public required string PathAndQuery { get; init; }
+    /// <summary>The request path as the client sent it, without the query.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The query string including its leading '?', or empty.</summary>
+    public string Query { get; init; } = string.Empty;
 
     public required IReadOnlyList<KeyValuePair<string, string>> RequestHeaders { get; init; }
 

@@ -1,0 +1,47 @@
+namespace ShadowProxy.Core.Diff;
+
+public enum ComparisonOutcome
+{
+    /// <summary>No difference at all.</summary>
+    Match,
+
+    /// <summary>At least one difference that is not noise.</summary>
+    Diff,
+
+    /// <summary>Only differences at ignored or noise-marked paths.</summary>
+    Noise,
+}
+
+public enum DifferenceKind
+{
+    ValueChanged,
+    TypeChanged,
+
+    /// <summary>Present in the legacy response, absent from the candidate's.</summary>
+    Missing,
+
+    /// <summary>Present in the candidate response, absent from the legacy one.</summary>
+    Extra,
+    ArrayLength,
+    Status,
+    Header,
+    Body,
+}
+
+/// <summary>
+/// One difference between the legacy and candidate responses. <paramref name="Path"/> is <c>status</c>,
+/// <c>header:NAME</c>, a JSON path (<c>$.items[2].price</c>, <c>$</c> for the root), <c>line:N</c> or <c>body</c>;
+/// the values are short JSON-ish renderings (null where a side has nothing).
+/// </summary>
+public sealed record Difference(string Path, DifferenceKind Kind, string? Legacy, string? Candidate, bool IsNoise);
+
+public sealed record ComparisonResult
+{
+    public required ComparisonOutcome Outcome { get; init; }
+
+    /// <summary>The differences found, noise included (flagged), at most <c>DiffOptions.MaxDifferences</c>.</summary>
+    public required IReadOnlyList<Difference> Differences { get; init; }
+
+    /// <summary>True when more differences existed than were kept; <see cref="Outcome"/> still accounts for all of them.</summary>
+    public bool DifferencesTruncated { get; init; }
+}

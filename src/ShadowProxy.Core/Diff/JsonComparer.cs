@@ -1,0 +1,465 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace ShadowProxy.Core.Diff;
+
+/// <summary>
+/// Structural comparison of two parsed JSON documents, reporting into a <see cref="DiffContext"/>.
+/// Works on <see cref="JsonElement"/>s over the original UTF-8 bytes (no string trees): names and values are
+/// compared as raw bytes first and only unescaped or parsed when the raw forms differ.
+/// </summary>
+internal sealed class JsonComparer(DiffContext context, double numericTolerance, PathPatternSet unorderedArrays)
+{
+    private const byte Backslash = (byte)'\\';
+
+    public void Compare(JsonElement legacy, JsonElement candidate)
+    {
+        if (context.IsSaturated)
+        {
+            return;
+        }
+
+        if (KindOf(legacy.ValueKind) != KindOf(candidate.ValueKind))
+        {
+            Report(DifferenceKind.TypeChanged, legacy, candidate);
+            return;
+        }
+
+        switch (legacy.ValueKind)
+        {
+            case JsonValueKind.Object:
+                CompareObjects(legacy, candidate);
+                break;
+            case JsonValueKind.Array:
+                CompareArrays(legacy, candidate);
+                break;
+            case JsonValueKind.Number when !NumbersEqual(legacy, candidate):
+            case JsonValueKind.String when !StringsEqual(legacy, candidate):
+            case JsonValueKind.True or JsonValueKind.False when legacy.ValueKind != candidate.ValueKind:
+                Report(DifferenceKind.ValueChanged, legacy, candidate);
+                break;
+        }
+    }
+
+    /// <summary>Equality without reporting, for matching elements of unordered arrays.</summary>
+    public bool ValuesEqual(JsonElement legacy, JsonElement candidate)
+    {
+        if (KindOf(legacy.ValueKind) != KindOf(candidate.ValueKind))
+        {
+            return false;
+        }
+
+        switch (legacy.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var count = 0;
+                foreach (var property in legacy.EnumerateObject())
+                {
+                    count++;
+                    if (!TryGetCounterpart(property, candidate, out var other) || !ValuesEqual(property.Value, other))
+                    {
+                        return false;
+                    }
+                }
+
+                return count == CountProperties(candidate);
+            case JsonValueKind.Array:
+                if (legacy.GetArrayLength() != candidate.GetArrayLength())
+                {
+                    return false;
+                }
+
+                var candidateItems = candidate.EnumerateArray();
+                foreach (var item in legacy.EnumerateArray())
+                {
+                    candidateItems.MoveNext();
+                    if (!ValuesEqual(item, candidateItems.Current))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case JsonValueKind.Number:
+                return NumbersEqual(legacy, candidate);
+            case JsonValueKind.String:
+                return StringsEqual(legacy, candidate);
+            default:
+                return legacy.ValueKind == candidate.ValueKind;
+        }
+    }
+
+    private void CompareObjects(JsonElement legacy, JsonElement candidate)
+    {
+        var path = context.Path;
+        var mark = path.Length;
+        var matched = 0;
+
+        // Most pairs list keys in the same order: walk the candidate alongside and look up only after a mismatch.
+        var candidateProperties = candidate.EnumerateObject();
+        var inStep = true;
+        foreach (var property in legacy.EnumerateObject())
+        {
+            JsonElement other = default;
+            bool found;
+            if (inStep && candidateProperties.MoveNext() && NameEquals(property, candidateProperties.Current))
+            {
+                other = candidateProperties.Current.Value;
+                found = true;
+            }
+            else
+            {
+                inStep = false;
+                found = TryGetCounterpart(property, candidate, out other);
+            }
+
+            AppendName(property);
+            if (found)
+            {
+                matched++;
+                Compare(property.Value, other);
+            }
+            else
+            {
+                Report(DifferenceKind.Missing, property.Value, null);
+            }
+
+            path.Truncate(mark);
+            if (context.IsSaturated)
+            {
+                return;
+            }
+        }
+
+        if (matched == CountProperties(candidate))
+        {
+            return;
+        }
+
+        foreach (var property in candidate.EnumerateObject())
+        {
+            if (!TryGetCounterpart(property, legacy, out _))
+            {
+                AppendName(property);
+                Report(DifferenceKind.Extra, null, property.Value);
+                path.Truncate(mark);
+                if (context.IsSaturated)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void CompareArrays(JsonElement legacy, JsonElement candidate)
+    {
+        var legacyLength = legacy.GetArrayLength();
+        var candidateLength = candidate.GetArrayLength();
+        if (legacyLength != candidateLength && context.TryAdmit(context.Path.Span, out var isNoise))
+        {
+            context.Add(context.Path.ToString(), DifferenceKind.ArrayLength, legacyLength.ToString(provider: null), candidateLength.ToString(provider: null), isNoise);
+        }
+
+        if (!unorderedArrays.IsEmpty && unorderedArrays.MatchesExactly(context.Path.Span))
+        {
+            CompareAsMultisets(legacy, legacyLength, candidate, candidateLength);
+            return;
+        }
+
+        var path = context.Path;
+        var mark = path.Length;
+        var index = 0;
+        var candidateItems = candidate.EnumerateArray();
+        foreach (var item in legacy.EnumerateArray())
+        {
+            path.AppendIndex(index++);
+            if (candidateItems.MoveNext())
+            {
+                Compare(item, candidateItems.Current);
+            }
+            else
+            {
+                Report(DifferenceKind.Missing, item, null);
+            }
+
+            path.Truncate(mark);
+            if (context.IsSaturated)
+            {
+                return;
+            }
+        }
+
+        while (candidateItems.MoveNext() && !context.IsSaturated)
+        {
+            path.AppendIndex(index++);
+            Report(DifferenceKind.Extra, null, candidateItems.Current);
+            path.Truncate(mark);
+        }
+    }
+
+    /// <summary>
+    /// Pairs equal elements regardless of position (hash, then deep equality within a hash bucket); what is left
+    /// unpaired is Missing (legacy index) or Extra (candidate index). Nested arrays inside elements are ordered.
+    /// </summary>
+    private void CompareAsMultisets(JsonElement legacy, int legacyLength, JsonElement candidate, int candidateLength)
+    {
+        var legacyItems = ArrayPool<HashedItem>.Shared.Rent(legacyLength);
+        var candidateItems = ArrayPool<HashedItem>.Shared.Rent(candidateLength);
+        try
+        {
+            Fill(legacy, legacyItems);
+            Fill(candidate, candidateItems);
+            var legacySpan = legacyItems.AsSpan(0, legacyLength);
+            var candidateSpan = candidateItems.AsSpan(0, candidateLength);
+            legacySpan.Sort(static (a, b) => a.Hash != b.Hash ? a.Hash.CompareTo(b.Hash) : a.Index.CompareTo(b.Index));
+            candidateSpan.Sort(static (a, b) => a.Hash != b.Hash ? a.Hash.CompareTo(b.Hash) : a.Index.CompareTo(b.Index));
+            PairEqualItems(legacySpan, candidateSpan);
+
+            ReportUnpaired(legacySpan, DifferenceKind.Missing);
+            ReportUnpaired(candidateSpan, DifferenceKind.Extra);
+        }
+        finally
+        {
+            ArrayPool<HashedItem>.Shared.Return(legacyItems, clearArray: true);
+            ArrayPool<HashedItem>.Shared.Return(candidateItems, clearArray: true);
+        }
+    }
+
+    private void Fill(JsonElement array, HashedItem[] items)
+    {
+        var index = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            items[index] = new HashedItem(item, index, Hash(item), Paired: false);
+            index++;
+        }
+    }
+
+    private void PairEqualItems(Span<HashedItem> legacy, Span<HashedItem> candidate)
+    {
+        var l = 0;
+        var c = 0;
+        while (l < legacy.Length && c < candidate.Length)
+        {
+            if (legacy[l].Hash < candidate[c].Hash)
+            {
+                l++;
+            }
+            else if (legacy[l].Hash > candidate[c].Hash)
+            {
+                c++;
+            }
+            else
+            {
+                var hash = legacy[l].Hash;
+                var legacyEnd = l;
+                while (legacyEnd < legacy.Length && legacy[legacyEnd].Hash == hash)
+                {
+                    legacyEnd++;
+                }
+
+                var candidateEnd = c;
+                while (candidateEnd < candidate.Length && candidate[candidateEnd].Hash == hash)
+                {
+                    candidateEnd++;
+                }
+
+                for (var i = l; i < legacyEnd; i++)
+                {
+                    for (var j = c; j < candidateEnd; j++)
+                    {
+                        if (!candidate[j].Paired && ValuesEqual(legacy[i].Element, candidate[j].Element))
+                        {
+                            legacy[i] = legacy[i] with { Paired = true };
+                            candidate[j] = candidate[j] with { Paired = true };
+                            break;
+                        }
+                    }
+                }
+
+                l = legacyEnd;
+                c = candidateEnd;
+            }
+        }
+    }
+
+    private void ReportUnpaired(Span<HashedItem> items, DifferenceKind kind)
+    {
+        // Report in index order so both directions of a comparison list the same paths.
+        items.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        var path = context.Path;
+        var mark = path.Length;
+        foreach (var item in items)
+        {
+            if (item.Paired)
+            {
+                continue;
+            }
+
+            if (context.IsSaturated)
+            {
+                return;
+            }
+
+            path.AppendIndex(item.Index);
+            if (kind == DifferenceKind.Missing)
+            {
+                Report(kind, item.Element, null);
+            }
+            else
+            {
+                Report(kind, null, item.Element);
+            }
+
+            path.Truncate(mark);
+        }
+    }
+
+    /// <summary>A hash consistent with <see cref="ValuesEqual"/>: key order and number format do not change it.</summary>
+    private int Hash(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var sum = 17;
+                foreach (var property in element.EnumerateObject())
+                {
+                    // Addition makes the hash independent of key order.
+                    sum += HashCode.Combine(HashName(property), Hash(property.Value));
+                }
+
+                return sum;
+            case JsonValueKind.Array:
+                var combined = new HashCode();
+                foreach (var item in element.EnumerateArray())
+                {
+                    combined.Add(Hash(item));
+                }
+
+                return combined.ToHashCode();
+            case JsonValueKind.Number:
+                // With a tolerance nearby numbers are equal, so no finer hash is consistent.
+                return numericTolerance > 0 || !element.TryGetDouble(out var value) ? 3 : (value == 0 ? 0d : value).GetHashCode();
+            case JsonValueKind.String:
+                var raw = JsonMarshal.GetRawUtf8Value(element);
+                if (raw.IndexOf(Backslash) >= 0)
+                {
+                    return StringComparer.Ordinal.GetHashCode(element.GetString()!);
+                }
+
+                var bytes = new HashCode();
+                bytes.AddBytes(raw);
+                return bytes.ToHashCode();
+            default:
+                return (int)KindOf(element.ValueKind);
+        }
+    }
+
+    private static int HashName(JsonProperty property)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.IndexOf(Backslash) >= 0)
+        {
+            return StringComparer.Ordinal.GetHashCode(property.Name);
+        }
+
+        var hash = new HashCode();
+        hash.AddBytes(raw);
+        return hash.ToHashCode();
+    }
+
+    /// <summary>Numbers are equal by value: exact text, else decimal (when both fit) and double agree, or within the tolerance.</summary>
+    private bool NumbersEqual(JsonElement legacy, JsonElement candidate)
+    {
+        if (JsonMarshal.GetRawUtf8Value(legacy).SequenceEqual(JsonMarshal.GetRawUtf8Value(candidate)))
+        {
+            return true;
+        }
+
+        var legacyIsDouble = legacy.TryGetDouble(out var legacyDouble);
+        var candidateIsDouble = candidate.TryGetDouble(out var candidateDouble);
+        if (!legacyIsDouble || !candidateIsDouble)
+        {
+            return false;
+        }
+
+        if (numericTolerance > 0)
+        {
+            return Math.Abs(legacyDouble - candidateDouble) <= numericTolerance;
+        }
+
+        if (legacyDouble != candidateDouble)
+        {
+            return false;
+        }
+
+        // Doubles agree; decimal catches differences beyond double precision (0.1 vs 0.10000000000000000001).
+        return !legacy.TryGetDecimal(out var legacyDecimal) || !candidate.TryGetDecimal(out var candidateDecimal) || legacyDecimal == candidateDecimal;
+    }
+
+    private static bool StringsEqual(JsonElement legacy, JsonElement candidate)
+    {
+        var legacyRaw = JsonMarshal.GetRawUtf8Value(legacy);
+        var candidateRaw = JsonMarshal.GetRawUtf8Value(candidate);
+        if (legacyRaw.SequenceEqual(candidateRaw))
+        {
+            return true;
+        }
+
+        // Different raw bytes can still be the same string when escapes are involved ("\u0041" is "A").
+        return (legacyRaw.IndexOf(Backslash) >= 0 || candidateRaw.IndexOf(Backslash) >= 0)
+            && string.Equals(legacy.GetString(), candidate.GetString(), StringComparison.Ordinal);
+    }
+
+    private static bool NameEquals(JsonProperty property, JsonProperty other)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        return raw.IndexOf(Backslash) < 0 ? other.NameEquals(raw) : other.NameEquals(property.Name);
+    }
+
+    private static bool TryGetCounterpart(JsonProperty property, JsonElement obj, out JsonElement value)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        return raw.IndexOf(Backslash) < 0 ? obj.TryGetProperty(raw, out value) : obj.TryGetProperty(property.Name, out value);
+    }
+
+    private static int CountProperties(JsonElement obj)
+    {
+        var count = 0;
+        foreach (var _ in obj.EnumerateObject())
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private void AppendName(JsonProperty property)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.IndexOf(Backslash) < 0)
+        {
+            context.Path.AppendProperty(raw);
+        }
+        else
+        {
+            context.Path.AppendProperty(property.Name.AsSpan());
+        }
+    }
+
+    private void Report(DifferenceKind kind, JsonElement? legacy, JsonElement? candidate)
+    {
+        if (context.TryAdmit(context.Path.Span, out var isNoise))
+        {
+            context.Add(context.Path.ToString(), kind, Render(legacy), Render(candidate), isNoise);
+        }
+    }
+
+    private static string? Render(JsonElement? element) =>
+        element is { } value ? ValueText.FromUtf8(JsonMarshal.GetRawUtf8Value(value)) : null;
+
+    private static JsonValueKind KindOf(JsonValueKind kind) => kind == JsonValueKind.False ? JsonValueKind.True : kind;
+
+    private readonly record struct HashedItem(JsonElement Element, int Index, int Hash, bool Paired);
+}

@@ -1,0 +1,82 @@
+using System.Threading.Channels;
+using ShadowProxy.Core.Comparison;
+using ShadowProxy.Shadow;
+
+namespace ShadowProxy.Comparison;
+
+/// <summary>
+/// The bounded hand-off from shadow calls to the comparison workers. When the workers fall behind,
+/// new pairs are dropped and counted rather than queued without limit.
+/// </summary>
+internal sealed class ComparisonQueue
+{
+    public const int Capacity = 2048;
+
+    private readonly Channel<ShadowExchange> _channel = Channel.CreateBounded<ShadowExchange>(new BoundedChannelOptions(Capacity)
+    {
+        SingleReader = false,
+        SingleWriter = false,
+        FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails at once instead of evicting
+    });
+
+    private readonly TimeProvider _time;
+
+    public ComparisonQueue(TimeProvider time) => _time = time;
+
+    public ChannelReader<ShadowExchange> Reader => _channel.Reader;
+
+    /// <summary>Observers of every backend call that ended without a response to compare (for gates and reports).</summary>
+    public event Action<string, Backend, CapturedResponse>? ShadowFailed;
+
+    public void Enqueue(ShadowDispatcher.ShadowCall call, CapturedResponse shadowResponse)
+    {
+        var exchange = new ShadowExchange
+        {
+            Migration = call.Migration.Name,
+            RouteTemplate = call.RouteTemplate,
+            Method = call.Message.Method.Method,
+            Path = call.Path,
+            Query = call.Query,
+            RequestHeaders = RequestHeaders(call.Message),
+            RequestBody = call.RequestBody,
+            Primary = call.Primary,
+            Legacy = call.Primary == Backend.Legacy ? call.PrimaryResponse : shadowResponse,
+            Candidate = call.Primary == Backend.Legacy ? shadowResponse : call.PrimaryResponse,
+            Timestamp = _time.GetUtcNow(),
+            TraceId = call.ClientActivity.TraceId == default ? null : call.ClientActivity.TraceId.ToString(),
+        };
+
+        if (!_channel.Writer.TryWrite(exchange))
+        {
+            call.Migration.Metrics.ComparisonsDropped.Inc();
+            exchange.Dispose();
+        }
+    }
+
+    public void RecordShadowFailure(ShadowDispatcher.ShadowCall call, Backend backend, CapturedResponse failure)
+    {
+        ShadowFailed?.Invoke(call.Migration.Name, backend, failure);
+        failure.Dispose();
+    }
+
+    public void Complete() => _channel.Writer.TryComplete();
+
+    private static List<KeyValuePair<string, string>> RequestHeaders(HttpRequestMessage message)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var header in message.Headers.NonValidated)
+        {
+            headers.Add(new(header.Key, header.Value.ToString()));
+        }
+
+        if (message.Content is not null)
+        {
+            foreach (var header in message.Content.Headers.NonValidated)
+            {
+                headers.Add(new(header.Key, header.Value.ToString()));
+            }
+        }
+
+        return headers;
+    }
+}

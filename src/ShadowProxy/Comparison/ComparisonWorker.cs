@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using ShadowProxy.Core.Comparison;
+using ShadowProxy.Core.Gates;
+using ShadowProxy.Migrations;
+
+namespace ShadowProxy.Comparison;
+
+/// <summary>
+/// Drains the <see cref="ComparisonQueue"/> with a fixed number of workers, compares each pair and
+/// hands the verdict to the sinks. Runs entirely off the client's path.
+/// </summary>
+internal sealed partial class ComparisonWorker(
+    ComparisonQueue queue,
+    MigrationRegistry registry,
+    IEnumerable<IComparisonSink> sinks,
+    ILogger<ComparisonWorker> logger) : BackgroundService
+{
+    private readonly IComparisonSink[] _sinks = sinks.ToArray();
+
+    public static int WorkerCount => Math.Max(1, Environment.ProcessorCount / 2);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, WorkerCount).Select(_ => Task.Run(() => DrainAsync(stoppingToken), CancellationToken.None)));
+
+    private async Task DrainAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var exchange in queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                using (exchange)
+                {
+                    Process(exchange);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Process(ShadowExchange exchange)
+    {
+        try
+        {
+            if (!registry.TryGet(exchange.Migration, out var migration))
+            {
+                return;
+            }
+
+            var verdict = new ComparisonVerdict(Compare(exchange), exchange.Method + " " + exchange.Path);
+            switch (verdict.Kind)
+            {
+                case ComparisonResultKind.Match:
+                    migration.Metrics.Match.Inc();
+                    migration.RecordComparison(ComparisonTally.Match);
+                    break;
+                case ComparisonResultKind.Diff:
+                    migration.Metrics.Diff.Inc();
+                    migration.RecordComparison(ComparisonTally.Diff);
+                    break;
+                default:
+                    migration.Metrics.Noise.Inc();
+                    migration.RecordComparison(ComparisonTally.Noise);
+                    break;
+            }
+
+            foreach (var sink in _sinks)
+            {
+                sink.OnCompared(exchange, verdict);
+            }
+        }
+        catch (Exception ex)
+        {
+            // A comparison must never take the worker down with it.
+            LogComparisonFailed(logger, exchange.Migration, ex);
+        }
+    }
+
+    /// <summary>Status and body-hash equality; the structural diff engine replaces this.</summary>
+    private static ComparisonResultKind Compare(ShadowExchange exchange)
+    {
+        if (exchange.Legacy.StatusCode != exchange.Candidate.StatusCode || exchange.Legacy.Failure != exchange.Candidate.Failure)
+        {
+            return ComparisonResultKind.Diff;
+        }
+
+        Span<byte> legacyHash = stackalloc byte[32];
+        Span<byte> candidateHash = stackalloc byte[32];
+        SHA256.HashData(exchange.Legacy.Body.Span, legacyHash);
+        SHA256.HashData(exchange.Candidate.Body.Span, candidateHash);
+        return legacyHash.SequenceEqual(candidateHash) ? ComparisonResultKind.Match : ComparisonResultKind.Diff;
+    }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Comparison for {Migration} failed")]
+    private static partial void LogComparisonFailed(ILogger logger, string migration, Exception exception);
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+
+namespace ShadowProxy.Demo;
+
+/// <summary>
+/// The embedded configuration of <c>--demo</c> (SPEC §1, keys of §2), mirrored by <c>config/demo.json</c>.
+/// </summary>
+/// <remarks>
+/// The ramp is compressed to minutes so that a newcomer sees it move. <c>MaxDiffRate</c> is 1.0 because the
+/// demo's differences are deliberate: <c>$.meta.generatedAt</c> differs on every JSON response and is left
+/// un-ignored so that users can mark it as noise themselves; with a lower limit the demo would never advance.
+/// The error and latency gates stay meaningful: the candidate's 500s (2 % of order reads, under 1 % of all
+/// traffic) stay below 0.05, and its slower catalog (10 % of traffic) keeps the p99 ratio near 2.3, below 3.
+/// </remarks>
+internal static class DemoConfiguration
+{
+    public const string MigrationName = "orders";
+
+    public static readonly Uri ProxyAddress = new("http://127.0.0.1:8080");
+    public static readonly Uri AdminAddress = new("http://127.0.0.1:8081");
+
+    private const string Migration = "ShadowProxy:Migrations:" + MigrationName + ":";
+
+    private static readonly (string Name, decimal Weight, string? MinDuration)[] Stages =
+    [
+        ("shadow", 0, "00:00:20"),
+        ("canary", 1, "00:00:20"),
+        ("early", 5, "00:00:30"),
+        ("quarter", 25, "00:01:00"),
+        ("shared", 50, "00:02:00"),
+        ("new-leads", 100, "00:05:00"),
+        ("owned", 100, null),
+    ];
+
+    /// <summary>Configuration keys and values in <c>Section:Key</c> form, for an in-memory configuration source.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string?>> Create(Uri legacyAddress, Uri candidateAddress)
+    {
+        ArgumentNullException.ThrowIfNull(legacyAddress);
+        ArgumentNullException.ThrowIfNull(candidateAddress);
+
+        var settings = new List<KeyValuePair<string, string?>>();
+        void Set(string key, string value) => settings.Add(new(key, value));
+        void SetList(string key, params string[] values)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                Set(key + ":" + Index(i), values[i]);
+            }
+        }
+
+        SetList("ShadowProxy:Listen", Origin(ProxyAddress));
+        Set("ShadowProxy:Admin:Listen", Origin(AdminAddress)); // no ApiKeys: open, and loopback only (SPEC §5)
+        Set("ShadowProxy:Store:Provider", "Sqlite");
+        Set("ShadowProxy:Store:Sqlite:Path", "data/shadowproxy.db");
+
+        Set(Migration + "Routes:0:Path", "/api/{**rest}");
+        Set(Migration + "Legacy:Address", Origin(legacyAddress));
+        Set(Migration + "Candidate:Address", Origin(candidateAddress));
+        Set(Migration + "Shadow:Enabled", "true");
+        Set(Migration + "Shadow:SamplePercent", "100");
+        Set(Migration + "Shadow:Timeout", "00:00:05");
+        SetList(Migration + "Diff:IgnoreHeaders", "Date", "Server");
+        SetList(Migration + "Diff:IgnoreJsonPaths", "$.meta.requestId");
+        SetList(Migration + "Redact:Headers", "Authorization", "Cookie", "Set-Cookie");
+        SetList(Migration + "Redact:JsonPaths", "$.customer.email", "$.email");
+        Set(Migration + "Cohort:From", "Header:" + DemoTrafficGenerator.UserIdHeader);
+
+        for (var i = 0; i < Stages.Length; i++)
+        {
+            var (name, weight, minDuration) = Stages[i];
+            var stage = Migration + "Ramp:Stages:" + Index(i) + ":";
+            Set(stage + "Name", name);
+            Set(stage + "Weight", weight.ToString(CultureInfo.InvariantCulture));
+            if (minDuration is null)
+            {
+                Set(stage + "Shadow", "false"); // the last stage: the candidate owns the traffic
+            }
+            else
+            {
+                Set(stage + "MinDuration", minDuration);
+            }
+        }
+
+        Set(Migration + "Ramp:AutoAdvance", "true");
+        Set(Migration + "Ramp:AutomaticRollback", "true");
+        Set(Migration + "Ramp:Gates:Window", "00:00:20");
+        Set(Migration + "Ramp:Gates:MinSamples", "50");
+        Set(Migration + "Ramp:Gates:MaxDiffRate", "1.0");
+        Set(Migration + "Ramp:Gates:MaxErrorRateIncrease", "0.05");
+        Set(Migration + "Ramp:Gates:MaxP99LatencyRatio", "3");
+        Set(Migration + "Failover:Enabled", "true");
+
+        // YARP and HttpClient log every request at Information; at 20 requests/s that would bury the demo's own logs.
+        Set("Logging:LogLevel:Yarp", "Warning");
+        Set("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
+        Set("Logging:LogLevel:System.Net.Http.HttpClient", "Warning");
+        return settings;
+    }
+
+    /// <summary><c>http://127.0.0.1:9001</c>: the form the configuration uses, without the trailing slash.</summary>
+    private static string Origin(Uri address) => address.GetLeftPart(UriPartial.Authority);
+
+    private static string Index(int i) => i.ToString(CultureInfo.InvariantCulture);
+}

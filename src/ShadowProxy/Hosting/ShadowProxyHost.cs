@@ -1,0 +1,165 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using ShadowProxy.Admin;
+using ShadowProxy.Comparison;
+using ShadowProxy.Configuration;
+using ShadowProxy.Core.Configuration;
+using ShadowProxy.Metrics;
+using ShadowProxy.Migrations;
+using ShadowProxy.Proxy;
+using ShadowProxy.Shadow;
+
+namespace ShadowProxy.Hosting;
+
+/// <summary>Process exit codes of SPEC §1.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int StartupFailure = 1;
+    public const int InvalidConfiguration = 2;
+}
+
+/// <summary>Thrown while building the host when the configuration is invalid; carries every problem found.</summary>
+internal sealed class InvalidConfigurationException(IReadOnlyList<ConfigError> errors)
+    : Exception("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))
+{
+    public IReadOnlyList<ConfigError> Errors { get; } = errors;
+}
+
+/// <summary>Builds the proxy's web host from configuration: listeners, YARP, the data path and the admin API.</summary>
+internal static partial class ShadowProxyHost
+{
+    /// <summary>
+    /// Builds (but does not start) the host. <paramref name="configure"/> adds configuration sources
+    /// in front of the environment variables and command line, which override them as usual.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<IConfigurationBuilder> configure, Action<IServiceCollection>? services = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        var sources = builder.Configuration.Sources;
+        sources.Clear();
+        configure(builder.Configuration);
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddCommandLine(args);
+
+        var options = ConfigReader.Read(builder.Configuration, out var errors);
+        if (options is null)
+        {
+            throw new InvalidConfigurationException(errors);
+        }
+
+        var listeners = new ListenerMap();
+        ConfigureKestrel(builder, options, listeners);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.Limits.DrainTimeout);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(listeners);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ProxyMetrics>();
+        builder.Services.AddSingleton<MigrationRegistry>();
+        builder.Services.AddSingleton<ReadinessState>();
+        builder.Services.AddSingleton<ShadowHttpClients>();
+        builder.Services.AddSingleton<ShadowDispatcher>();
+        builder.Services.AddSingleton<ComparisonQueue>();
+        builder.Services.AddHostedService<ComparisonWorker>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .LoadFromMemory(MigrationProxyConfig.Routes(options), MigrationProxyConfig.Clusters(options))
+            .AddTransforms<FailoverTransformProvider>();
+        services?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.MapWhen(listeners.IsAdmin, AdminEndpoints.Configure);
+        app.UseRouting();
+        app.MapReverseProxy(pipeline =>
+        {
+            pipeline.UseMiddleware<MigrationMiddleware>();
+            pipeline.UseSessionAffinity();
+            pipeline.UseLoadBalancing();
+            pipeline.UsePassiveHealthChecks();
+        });
+
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ReadinessState>().MarkStarted());
+        if (options.Admin.ApiKeys.Count == 0)
+        {
+            LogOpenAdmin(app.Logger, options.Admin.Listen);
+        }
+
+        return app;
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ShadowProxyOptions options, ListenerMap listeners)
+    {
+        var proxyEndpoints = new List<(string Url, IPEndPoint EndPoint)>();
+        var errors = new List<ConfigError>();
+        for (var i = 0; i < options.Listen.Count; i++)
+        {
+            if (ListenerMap.TryParse(options.Listen[i], out var endpoints, out var error))
+            {
+                proxyEndpoints.AddRange(endpoints.Select(e => (options.Listen[i], e)));
+            }
+            else
+            {
+                errors.Add(new($"{ShadowProxyOptions.SectionName}:Listen[{i}]", error));
+            }
+        }
+
+        IReadOnlyList<IPEndPoint> adminEndpoints = [];
+        if (!ListenerMap.TryParse(options.Admin.Listen, out adminEndpoints, out var adminError))
+        {
+            errors.Add(new($"{ShadowProxyOptions.SectionName}:Admin:Listen", adminError));
+        }
+        else if (options.Admin.ApiKeys.Count == 0 && adminEndpoints.Any(e => !IPAddress.IsLoopback(e.Address)))
+        {
+            errors.Add(new($"{ShadowProxyOptions.SectionName}:Admin:Listen",
+                $"'{options.Admin.Listen}' is not a loopback address, and with no Admin:ApiKeys the admin API would be open to anyone who reaches it; configure ApiKeys or listen on 127.0.0.1"));
+        }
+
+        foreach (var admin in adminEndpoints)
+        {
+            if (admin.Port != 0 && proxyEndpoints.Any(p => p.EndPoint.Port == admin.Port))
+            {
+                errors.Add(new($"{ShadowProxyOptions.SectionName}:Admin:Listen", $"port {admin.Port} is also a proxy listener"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new InvalidConfigurationException(errors);
+        }
+
+        var limits = options.Limits;
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalBytes;
+            kestrel.Limits.MaxRequestLineSize = limits.MaxRequestLineBytes;
+            kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+            foreach (var (_, endpoint) in proxyEndpoints)
+            {
+                kestrel.Listen(endpoint, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listeners.AddProxy(listen);
+                });
+            }
+
+            foreach (var endpoint in adminEndpoints)
+            {
+                kestrel.Listen(endpoint, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listeners.AddAdmin(listen);
+                });
+            }
+        });
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "No Admin:ApiKeys are configured: the admin API on {Listen} is open to anyone who can reach it (loopback only)")]
+    private static partial void LogOpenAdmin(ILogger logger, string listen);
+}

@@ -1,0 +1,136 @@
+using Prometheus;
+using ShadowProxy.Core.Comparison;
+
+namespace ShadowProxy.Metrics;
+
+/// <summary>
+/// The Prometheus metrics of SPEC §7, in a registry of this host's own (so that several proxies in
+/// one process, as in tests, keep separate counts). Label children used on the request path are
+/// resolved once per migration in <see cref="MigrationMetrics"/>, not per request.
+/// </summary>
+internal sealed class ProxyMetrics
+{
+    public ProxyMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        Requests = factory.CreateCounter("shadowproxy_requests_total", "Client requests served, by the backend that served them and status class.", "migration", "backend", "code");
+        RequestDuration = factory.CreateHistogram("shadowproxy_request_duration_seconds", "Time to serve client requests, by serving backend.", new HistogramConfiguration
+        {
+            LabelNames = ["migration", "backend"],
+            Buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        });
+        ShadowRequests = factory.CreateCounter("shadowproxy_shadow_requests_total", "Shadow requests by outcome.", "migration", "outcome");
+        Comparisons = factory.CreateCounter("shadowproxy_comparisons_total", "Compared response pairs by result.", "migration", "result");
+        ComparisonsDropped = factory.CreateCounter("shadowproxy_comparisons_dropped_total", "Completed shadow pairs not compared because the comparison queue was full.", "migration");
+        CandidateWeight = factory.CreateGauge("shadowproxy_candidate_weight_percent", "Share of cohorts served by the candidate, in percent.", "migration");
+        Rollbacks = factory.CreateCounter("shadowproxy_rollbacks_total", "Rollbacks by trigger.", "migration", "trigger");
+        Failovers = factory.CreateCounter("shadowproxy_failovers_total", "Candidate-primary requests answered by the legacy backend after a candidate failure.", "migration");
+        ShadowInFlight = factory.CreateGauge("shadowproxy_shadow_in_flight", "Shadow requests in flight.", "migration");
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Counter Requests { get; }
+
+    public Histogram RequestDuration { get; }
+
+    public Counter ShadowRequests { get; }
+
+    public Counter Comparisons { get; }
+
+    public Counter ComparisonsDropped { get; }
+
+    public Gauge CandidateWeight { get; }
+
+    public Counter Rollbacks { get; }
+
+    public Counter Failovers { get; }
+
+    public Gauge ShadowInFlight { get; }
+
+    public MigrationMetrics For(string migration) => new(this, migration);
+}
+
+internal enum ShadowOutcome
+{
+    Completed,
+    Timeout,
+    Error,
+    Dropped,
+    SkippedMethod,
+    SkippedBody,
+    SkippedSample,
+}
+
+internal enum StatusClass
+{
+    Success2xx,
+    Redirect3xx,
+    Client4xx,
+    Server5xx,
+    Error,
+}
+
+/// <summary>Pre-resolved label children of one migration, for allocation-free counting on the request path.</summary>
+internal sealed class MigrationMetrics
+{
+    private static readonly string[] StatusLabels = ["2xx", "3xx", "4xx", "5xx", "error"];
+    private static readonly string[] OutcomeLabels = ["completed", "timeout", "error", "dropped", "skipped_method", "skipped_body", "skipped_sample"];
+
+    private readonly Counter.Child[] _requests;
+    private readonly Histogram.Child[] _durations;
+    private readonly Counter.Child[] _shadow;
+
+    public MigrationMetrics(ProxyMetrics metrics, string migration)
+    {
+        var backends = new[] { "legacy", "candidate" };
+        _requests = backends.SelectMany(b => StatusLabels.Select(code => metrics.Requests.WithLabels(migration, b, code))).ToArray();
+        _durations = backends.Select(b => metrics.RequestDuration.WithLabels(migration, b)).ToArray();
+        _shadow = OutcomeLabels.Select(o => metrics.ShadowRequests.WithLabels(migration, o)).ToArray();
+        Match = metrics.Comparisons.WithLabels(migration, "match");
+        Diff = metrics.Comparisons.WithLabels(migration, "diff");
+        Noise = metrics.Comparisons.WithLabels(migration, "noise");
+        ComparisonsDropped = metrics.ComparisonsDropped.WithLabels(migration);
+        Weight = metrics.CandidateWeight.WithLabels(migration);
+        ManualRollbacks = metrics.Rollbacks.WithLabels(migration, "manual");
+        AutomaticRollbacks = metrics.Rollbacks.WithLabels(migration, "automatic");
+        Failovers = metrics.Failovers.WithLabels(migration);
+        ShadowInFlight = metrics.ShadowInFlight.WithLabels(migration);
+    }
+
+    public Counter.Child Match { get; }
+
+    public Counter.Child Diff { get; }
+
+    public Counter.Child Noise { get; }
+
+    public Counter.Child ComparisonsDropped { get; }
+
+    public Gauge.Child Weight { get; }
+
+    public Counter.Child ManualRollbacks { get; }
+
+    public Counter.Child AutomaticRollbacks { get; }
+
+    public Counter.Child Failovers { get; }
+
+    public Gauge.Child ShadowInFlight { get; }
+
+    public void Served(Backend backend, StatusClass status, TimeSpan duration)
+    {
+        _requests[((int)backend * StatusLabels.Length) + (int)status].Inc();
+        _durations[(int)backend].Observe(duration.TotalSeconds);
+    }
+
+    public void Shadow(ShadowOutcome outcome) => _shadow[(int)outcome].Inc();
+
+    public static StatusClass Classify(int statusCode) => statusCode switch
+    {
+        >= 200 and < 300 => StatusClass.Success2xx,
+        >= 300 and < 400 => StatusClass.Redirect3xx,
+        >= 400 and < 500 => StatusClass.Client4xx,
+        >= 500 and < 600 => StatusClass.Server5xx,
+        _ => StatusClass.Error,
+    };
+}

@@ -1,0 +1,80 @@
+using ShadowProxy.Core.Comparison;
+using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Gates;
+using ShadowProxy.Proxy;
+using ShadowProxy.Metrics;
+
+namespace ShadowProxy.Migrations;
+
+/// <summary>
+/// The live state of one migration: its current <see cref="MigrationSnapshot"/> (one volatile read on
+/// the request path) and the counters the data path shares, such as shadow requests in flight.
+/// </summary>
+internal sealed class MigrationRuntime
+{
+    private MigrationSnapshot _snapshot;
+    private int _shadowInFlight;
+
+    private readonly TimeProvider _time;
+
+    public MigrationRuntime(MigrationOptions options, MigrationSnapshot initial, MigrationMetrics metrics, TimeProvider time)
+    {
+        Name = options.Name;
+        Metrics = metrics;
+        _time = time;
+        Gates = new GateWindow(options.Ramp.Gates.Window);
+        Failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
+        metrics.Weight.Set((double)initial.Weight);
+        _snapshot = initial;
+        LegacyClusterId = ClusterIdFor(options.Name, "legacy");
+        CandidateClusterId = ClusterIdFor(options.Name, "candidate");
+    }
+
+    public string Name { get; }
+
+    public MigrationMetrics Metrics { get; }
+
+    /// <summary>The sliding window the ramp's gates are judged on: live and shadow calls, comparisons.</summary>
+    public GateWindow Gates { get; }
+
+    /// <summary>Failover to legacy when the candidate fails as primary; null when disabled.</summary>
+    public CandidateFailover? Failover { get; }
+
+    public string LegacyClusterId { get; }
+
+    public string CandidateClusterId { get; }
+
+    public MigrationSnapshot Current => Volatile.Read(ref _snapshot);
+
+    public int ShadowInFlight => Volatile.Read(ref _shadowInFlight);
+
+    /// <summary>Makes <paramref name="snapshot"/> the one the next request sees.</summary>
+    public void Publish(MigrationSnapshot snapshot)
+    {
+        Volatile.Write(ref _snapshot, snapshot);
+        Metrics.Weight.Set((double)snapshot.Weight);
+    }
+
+    /// <summary>Takes a shadow slot unless <paramref name="maxInFlight"/> are taken; never waits.</summary>
+    public bool TryEnterShadow(int maxInFlight)
+    {
+        var now = Interlocked.Increment(ref _shadowInFlight);
+        if (now <= maxInFlight)
+        {
+            Metrics.ShadowInFlight.Set(now);
+            return true;
+        }
+
+        Interlocked.Decrement(ref _shadowInFlight);
+        return false;
+    }
+
+    public void ExitShadow() => Metrics.ShadowInFlight.Set(Interlocked.Decrement(ref _shadowInFlight));
+
+    /// <summary>Counts one backend call (live or shadow) towards the gates.</summary>
+    public void RecordCall(Backend backend, bool isError, TimeSpan latency) => Gates.RecordRequest(backend, isError, latency, _time.GetUtcNow());
+
+    public void RecordComparison(ComparisonTally tally) => Gates.RecordComparison(tally, _time.GetUtcNow());
+
+    public static string ClusterIdFor(string migration, string backend) => $"shadowproxy.{migration}.{backend}";
+}

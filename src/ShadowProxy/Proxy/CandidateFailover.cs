@@ -1,0 +1,69 @@
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Fallback;
+using ShadowProxy.Core.Configuration;
+
+namespace ShadowProxy.Proxy;
+
+/// <summary>
+/// SPEC §3 failover for one migration's candidate, as a Polly pipeline: a fallback to the legacy
+/// backend around a circuit breaker around the candidate attempt. A failed attempt (connection
+/// error, timeout, 5xx) is answered by legacy once; while the breaker is open, candidate-chosen
+/// traffic goes straight to legacy.
+/// </summary>
+internal sealed class CandidateFailover
+{
+    private static readonly ResiliencePropertyKey<Func<ValueTask>> FallbackKey = new("ShadowProxy.Fallback");
+
+    private readonly ResiliencePipeline<AttemptResult> _pipeline;
+    private readonly CircuitBreakerStateProvider _state = new();
+
+    public CandidateFailover(FailoverOptions options, TimeProvider time)
+    {
+        _pipeline = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = time }
+            .AddFallback(new FallbackStrategyOptions<AttemptResult>
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result == AttemptResult.Failed || args.Outcome.Exception is BrokenCircuitException),
+                FallbackAction = async args =>
+                {
+                    await args.Context.Properties.GetValue(FallbackKey, static () => ValueTask.CompletedTask)().ConfigureAwait(false);
+                    return Outcome.FromResult(AttemptResult.FellBack);
+                },
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
+            {
+                FailureRatio = options.BreakerFailureRatio,
+                MinimumThroughput = options.BreakerMinimumThroughput,
+                SamplingDuration = options.BreakerSamplingDuration,
+                BreakDuration = options.BreakerBreakDuration,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result == AttemptResult.Failed),
+                StateProvider = _state,
+            })
+            .Build();
+    }
+
+    /// <summary>True while the breaker keeps candidate-chosen traffic on legacy.</summary>
+    public bool IsOpen => _state.CircuitState is CircuitState.Open or CircuitState.Isolated;
+
+    /// <summary>Runs <paramref name="attempt"/> on the candidate; on failure (or an open breaker) runs <paramref name="fallback"/>.</summary>
+    public async ValueTask<AttemptResult> ExecuteAsync<TState>(Func<TState, ValueTask<AttemptResult>> attempt, Func<ValueTask> fallback, TState state, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            context.Properties.Set(FallbackKey, fallback);
+            return await _pipeline.ExecuteAsync(static (_, s) => s.Attempt(s.State), context, (Attempt: attempt, State: state)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+}
+
+internal enum AttemptResult
+{
+    Succeeded,
+    Failed,
+    FellBack,
+}

@@ -1,0 +1,266 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using ShadowProxy.Comparison;
+using ShadowProxy.Core.Buffers;
+using ShadowProxy.Core.Comparison;
+using ShadowProxy.Metrics;
+using ShadowProxy.Migrations;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace ShadowProxy.Shadow;
+
+/// <summary>
+/// Sends the shadow copy of a request to the other backend, off the client's path: the request
+/// message is built while the <see cref="HttpContext"/> is still valid, then the call runs on the
+/// thread pool without the request's execution context (so it neither inherits the client's
+/// Activity nor its cancellation). At most <c>MaxInFlight</c> per migration; overflow is dropped
+/// and counted, never queued.
+/// </summary>
+internal sealed partial class ShadowDispatcher(
+    ShadowHttpClients clients,
+    ComparisonQueue comparisons,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<ShadowDispatcher> logger)
+{
+    public const string ShadowHeader = "X-Shadow-Request";
+    public static readonly ActivitySource ActivitySource = new("ShadowProxy.Shadow");
+
+    private const int ReadChunkSize = 16 * 1024;
+
+    public void Dispatch(
+        HttpContext context,
+        MigrationRuntime migration,
+        MigrationSnapshot snapshot,
+        Backend primary,
+        string? routeTemplate,
+        CappedBuffer? requestBody,
+        CapturedResponse primaryResponse)
+    {
+        var shadow = snapshot.Options.Shadow;
+        if (!migration.TryEnterShadow(shadow.MaxInFlight))
+        {
+            migration.Metrics.Shadow(ShadowOutcome.Dropped);
+            requestBody?.Dispose();
+            primaryResponse.Dispose();
+            return;
+        }
+
+        ShadowCall call;
+        try
+        {
+            var target = primary == Backend.Legacy ? snapshot.Options.Candidate.Address : snapshot.Options.Legacy.Address;
+            var message = BuildRequest(context, target, requestBody);
+            call = new ShadowCall(this, migration, snapshot, primary, message, requestBody, primaryResponse)
+            {
+                RouteTemplate = routeTemplate,
+                Path = context.Request.Path.Value ?? "/",
+                Query = context.Request.QueryString.Value ?? string.Empty,
+                ClientActivity = Activity.Current?.Context ?? default,
+            };
+        }
+        catch (Exception ex)
+        {
+            migration.ExitShadow();
+            migration.Metrics.Shadow(ShadowOutcome.Error);
+            requestBody?.Dispose();
+            primaryResponse.Dispose();
+            LogBuildFailed(logger, migration.Name, ex);
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
+    }
+
+    private static HttpRequestMessage BuildRequest(HttpContext context, Uri target, CappedBuffer? body)
+    {
+        var message = new HttpRequestMessage
+        {
+            Method = HttpMethod.Parse(context.Request.Method),
+            Version = System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+
+        // Content first: the transformer copies Content-* headers onto it (DESIGN-NOTES).
+        if (body is not null)
+        {
+            message.Content = new ReadOnlyMemoryContent(body.Memory);
+        }
+
+        var prefix = target.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        message.RequestUri = RequestUtilities.MakeDestinationAddress(prefix, context.Request.Path, context.Request.QueryString);
+        // The default transformer completes synchronously; it only reads the request's headers.
+        var pending = HttpTransformer.Default.TransformRequestAsync(context, message, prefix, CancellationToken.None);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
+        }
+
+        if (body is not null && message.Content is not null)
+        {
+            // The body is whole now; a chunked upload becomes a sized one.
+            message.Content.Headers.ContentLength = body.Length;
+        }
+
+        message.Headers.TryAddWithoutValidation(ShadowHeader, "true");
+        return message;
+    }
+
+    private async Task RunAsync(ShadowCall call)
+    {
+        var migration = call.Migration;
+        var timeout = call.Snapshot.Options.Shadow.Timeout;
+        var shadowBackend = call.Primary == Backend.Legacy ? Backend.Candidate : Backend.Legacy;
+        using var activity = StartActivity(call, shadowBackend);
+        CapturedResponse? shadowResponse = null;
+        var start = time.GetTimestamp();
+        using var timeoutSource = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, lifetime.ApplicationStopping);
+        try
+        {
+            var invoker = clients.Get(call.Snapshot.Options.Shadow.MaxInFlight);
+            using var response = await invoker.SendAsync(call.Message, linked.Token).ConfigureAwait(false);
+            var body = await ReadBoundedAsync(response, call.Snapshot.Options.Shadow.MaxBodyBytes, linked.Token).ConfigureAwait(false);
+            shadowResponse = new CapturedResponse((int)response.StatusCode, CopyHeaders(response), body, time.GetElapsedTime(start));
+            migration.Metrics.Shadow(ShadowOutcome.Completed);
+            migration.RecordCall(shadowBackend, shadowResponse.IsError, shadowResponse.Duration);
+            activity?.SetTag("http.response.status_code", shadowResponse.StatusCode);
+        }
+        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
+        {
+            migration.Metrics.Shadow(ShadowOutcome.Timeout);
+            migration.RecordCall(shadowBackend, isError: true, time.GetElapsedTime(start));
+            activity?.SetStatus(ActivityStatusCode.Error, "timeout");
+            comparisons.RecordShadowFailure(call, shadowBackend, CapturedResponse.Failed(BackendFailure.Timeout, time.GetElapsedTime(start)));
+        }
+        catch (Exception ex)
+        {
+            migration.Metrics.Shadow(ShadowOutcome.Error);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            LogShadowFailed(logger, migration.Name, ex.Message);
+            var failure = lifetime.ApplicationStopping.IsCancellationRequested ? BackendFailure.Canceled : BackendFailure.ConnectionError;
+            if (failure != BackendFailure.Canceled)
+            {
+                migration.RecordCall(shadowBackend, isError: true, time.GetElapsedTime(start));
+            }
+
+            comparisons.RecordShadowFailure(call, shadowBackend, CapturedResponse.Failed(failure, time.GetElapsedTime(start), ex.Message));
+        }
+        finally
+        {
+            migration.ExitShadow();
+            call.Message.Dispose();
+        }
+
+        if (shadowResponse is null)
+        {
+            call.ReleaseBuffers();
+            return;
+        }
+
+        comparisons.Enqueue(call, shadowResponse);
+    }
+
+    private static Activity? StartActivity(ShadowCall call, Backend shadowBackend)
+    {
+        // Its own trace root, linked to the client's span: shadow time never inflates the client's trace.
+        ActivityLink[]? links = call.ClientActivity == default ? null : [new ActivityLink(call.ClientActivity)];
+        var activity = ActivitySource.StartActivity("shadow " + call.Message.Method.Method, ActivityKind.Client, parentContext: default, links: links);
+        activity?.SetTag("shadowproxy.migration", call.Migration.Name);
+        activity?.SetTag("shadowproxy.backend", shadowBackend == Backend.Legacy ? "legacy" : "candidate");
+        return activity;
+    }
+
+    /// <summary>Reads at most <paramref name="maxBytes"/>; a longer body is cut (and so marked truncated) without reading on.</summary>
+    private static async Task<CappedBuffer> ReadBoundedAsync(HttpResponseMessage response, long maxBytes, CancellationToken cancellationToken)
+    {
+        var body = new CappedBuffer(maxBytes);
+        var chunk = ArrayPool<byte>.Shared.Rent(ReadChunkSize);
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            int read;
+            while ((read = await stream.ReadAsync(chunk.AsMemory(0, ReadChunkSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                body.Write(chunk.AsSpan(0, read));
+                if (body.Overflowed)
+                {
+                    break;
+                }
+            }
+
+            return body;
+        }
+        catch
+        {
+            body.Dispose();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    private static List<KeyValuePair<string, string>> CopyHeaders(HttpResponseMessage response)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        Append(headers, response.Headers);
+        Append(headers, response.Content.Headers);
+        return headers;
+
+        static void Append(List<KeyValuePair<string, string>> list, HttpHeaders source)
+        {
+            foreach (var header in source.NonValidated)
+            {
+                list.Add(new(header.Key, header.Value.ToString()));
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Shadow request for {Migration} failed: {Reason}")]
+    private static partial void LogShadowFailed(ILogger logger, string migration, string reason);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Shadow request for {Migration} could not be built")]
+    private static partial void LogBuildFailed(ILogger logger, string migration, Exception exception);
+
+    /// <summary>One shadow request in flight: what it needs after the client's request is gone.</summary>
+    internal sealed class ShadowCall(
+        ShadowDispatcher dispatcher,
+        MigrationRuntime migration,
+        MigrationSnapshot snapshot,
+        Backend primary,
+        HttpRequestMessage message,
+        CappedBuffer? requestBody,
+        CapturedResponse primaryResponse) : IThreadPoolWorkItem
+    {
+        public MigrationRuntime Migration => migration;
+
+        public MigrationSnapshot Snapshot => snapshot;
+
+        public Backend Primary => primary;
+
+        public HttpRequestMessage Message => message;
+
+        public CappedBuffer? RequestBody => requestBody;
+
+        public CapturedResponse PrimaryResponse => primaryResponse;
+
+        public string? RouteTemplate { get; init; }
+
+        public required string Path { get; init; }
+
+        public required string Query { get; init; }
+
+        public ActivityContext ClientActivity { get; init; }
+
+        public void Execute() => _ = dispatcher.RunAsync(this);
+
+        public void ReleaseBuffers()
+        {
+            requestBody?.Dispose();
+            primaryResponse.Dispose();
+        }
+    }
+}

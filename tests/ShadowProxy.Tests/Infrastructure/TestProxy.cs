@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using ShadowProxy.Hosting;
+
+namespace ShadowProxy.Tests.Infrastructure;
+
+/// <summary>
+/// A ShadowProxy host in this process on real Kestrel listeners (127.0.0.1, OS-chosen ports), built
+/// from in-memory configuration exactly as <c>--config</c> would build it from a file.
+/// </summary>
+public sealed class TestProxy : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestProxy(WebApplication app)
+    {
+        _app = app;
+        var listeners = app.Services.GetRequiredService<ListenerMap>();
+        ProxyAddress = listeners.ProxyAddresses[0];
+        AdminAddress = listeners.AdminAddresses[0];
+        Client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = ProxyAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Admin = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = AdminAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri ProxyAddress { get; }
+
+    public Uri AdminAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public HttpClient Admin { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Configuration for one migration named <paramref name="migration"/>, to be extended by the test.</summary>
+    public static Dictionary<string, string?> MigrationConfig(string migration, Uri legacy, Uri candidate, string routePath = "/api/{**rest}")
+    {
+        var prefix = $"ShadowProxy:Migrations:{migration}:";
+        return new Dictionary<string, string?>
+        {
+            ["ShadowProxy:Listen:0"] = "http://127.0.0.1:0",
+            ["ShadowProxy:Admin:Listen"] = "http://127.0.0.1:0",
+            [prefix + "Routes:0:Path"] = routePath,
+            [prefix + "Legacy:Address"] = legacy.ToString(),
+            [prefix + "Candidate:Address"] = candidate.ToString(),
+            [prefix + "Ramp:AutoAdvance"] = "false",
+            [prefix + "Ramp:Stages:0:Name"] = "shadow",
+            [prefix + "Ramp:Stages:0:Weight"] = "0",
+        };
+    }
+
+    public static async Task<TestProxy> StartAsync(IDictionary<string, string?> configuration)
+    {
+        var app = ShadowProxyHost.Build([], builder => builder.AddInMemoryCollection(configuration));
+        await app.StartAsync();
+        return new TestProxy(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        Admin.Dispose();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _app.StopAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _app.DisposeAsync();
+    }
+}
