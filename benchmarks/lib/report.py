@@ -121,6 +121,17 @@ def table(runs, labels, skipped):
                f"| {errors} | {fmt(rss, 'd')} | {shadow_cell(rs)} |")
 
 
+def per_round(runs, labels):
+    rounds = sorted({r["round"] for rs in runs.values() for r in rs})
+    yield "| scenario | " + " | ".join(f"round {n}" for n in rounds) + " |"
+    yield "| --- |" + " ---: |" * len(rounds)
+    for sid in labels:
+        by_round = {r["round"]: r for r in runs.get(sid, [])}
+        cells = [f"{by_round[n]['rps']:,.0f} · {by_round[n]['p99']:.1f}" if n in by_round else "—"
+                 for n in rounds]
+        yield f"| {sid} | " + " | ".join(cells) + " |"
+
+
 def verdict(value, op, target):
     if value is None:
         return "not measured"
@@ -156,6 +167,9 @@ def main(meta_path, results_path):
         print("\nChecks:\n")
         for note in notes:
             print(f"- {note}")
+    print("\n<details><summary>Per-round numbers (req/s · p99 ms)</summary>\n")
+    print("\n".join(per_round(runs, labels)))
+    print("\n</details>")
     print("\nHow to read this: benchmarks/README.md.")
 
 
