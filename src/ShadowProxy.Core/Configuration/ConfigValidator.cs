@@ -1,3 +1,5 @@
+using ShadowProxy.Core.Diff;
+
 namespace ShadowProxy.Core.Configuration;
 
 /// <summary>
@@ -113,6 +115,7 @@ public static class ConfigValidator
 
         ValidateShadow(migration.Shadow, $"{key}:Shadow", errors);
         ValidateDiff(migration.Diff, $"{key}:Diff", errors);
+        CheckJsonPaths(migration.Redact.JsonPaths, $"{key}:Redact:JsonPaths", errors);
         ValidateRamp(migration.Ramp, $"{key}:Ramp", errors);
         ValidateFailover(migration.Failover, $"{key}:Failover", errors);
         if (migration.Cohort.Source is CohortSourceKind.Header or CohortSourceKind.Cookie && string.IsNullOrWhiteSpace(migration.Cohort.Name))
@@ -178,7 +181,7 @@ public static class ConfigValidator
         Positive(diff.MaxDifferences, $"{key}:MaxDifferences", errors);
     }
 
-    /// <summary>A light syntax check; the diff engine compiles the patterns and reports finer errors.</summary>
+    /// <summary>Compiles the patterns as the diff engine will, so a bad one is named at start-up.</summary>
     internal static void CheckJsonPaths(IReadOnlyList<string> paths, string key, List<ConfigError> errors)
     {
         for (var i = 0; i < paths.Count; i++)
@@ -187,6 +190,10 @@ public static class ConfigValidator
             if (string.IsNullOrWhiteSpace(path) || path[0] != '$')
             {
                 errors.Add(new($"{key}[{i}]", $"'{path}' is not a JSON path (it starts with '$', e.g. $.meta.requestId)"));
+            }
+            else if (!PathPatternSet.TryCompile([path], out _, out var error))
+            {
+                errors.Add(new($"{key}[{i}]", error.StartsWith("[0]: ", StringComparison.Ordinal) ? error[5..] : error));
             }
         }
     }

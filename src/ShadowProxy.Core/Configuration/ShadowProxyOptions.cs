@@ -13,6 +13,9 @@ public sealed record ShadowProxyOptions
 
     public LimitsOptions Limits { get; init; } = new();
 
+    /// <summary>The certificate for <c>https://</c> listeners.</summary>
+    public TlsOptions Tls { get; init; } = new();
+
     /// <summary>Migrations in configuration order; names are unique (case-insensitive).</summary>
     public IReadOnlyList<MigrationOptions> Migrations { get; init; } = [];
 }
@@ -81,6 +84,19 @@ public sealed record RedisStoreOptions
     public string Configuration { get; init; } = "127.0.0.1:6379";
 
     public string KeyPrefix { get; init; } = "shadowproxy:";
+}
+
+/// <summary>
+/// The server certificate of <c>https://</c> listeners: a PEM certificate with its PEM key
+/// (<see cref="KeyPath"/>), or a PKCS#12 file with an optional <see cref="Password"/>.
+/// </summary>
+public sealed record TlsOptions
+{
+    public string? CertificatePath { get; init; }
+
+    public string? KeyPath { get; init; }
+
+    public string? Password { get; init; }
 }
 
 /// <summary>Kestrel limits for the client-facing listener.</summary>

@@ -5,7 +5,7 @@ using ShadowProxy.Core.Buffers;
 
 namespace ShadowProxy.Core.Diff;
 
-internal enum DecodeStatus
+public enum DecodeStatus
 {
     Decoded,
 
@@ -20,7 +20,7 @@ internal enum DecodeStatus
 }
 
 /// <summary>A body with its Content-Encoding removed; owns the pooled buffer it was decoded into.</summary>
-internal readonly struct DecodedBody(DecodeStatus status, ReadOnlyMemory<byte> bytes, CappedBuffer? owner, string? detail) : IDisposable
+public readonly struct DecodedBody(DecodeStatus status, ReadOnlyMemory<byte> bytes, CappedBuffer? owner, string? detail) : IDisposable
 {
     public DecodeStatus Status { get; } = status;
 
@@ -33,7 +33,7 @@ internal readonly struct DecodedBody(DecodeStatus status, ReadOnlyMemory<byte> b
 }
 
 /// <summary>Removes gzip, br and deflate Content-Encodings (stacked ones too), never expanding past a cap.</summary>
-internal static class ContentDecoder
+public static class ContentDecoder
 {
     private const int ChunkSize = 16 * 1024;
 

@@ -1,6 +1,5 @@
 using Prometheus;
 using ShadowProxy.Metrics;
-using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Admin;
 
@@ -18,33 +17,14 @@ internal static class AdminEndpoints
                 ? Results.Text(readiness.Describe() + "\n")
                 : Results.Text(readiness.Describe() + "\n", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapMetrics("/metrics", metrics.Registry);
-            endpoints.MapGet("/api/v1/migrations", (MigrationRegistry registry) => Results.Ok(registry.All.Select(MigrationView.From)));
-            endpoints.MapGet("/api/v1/migrations/{name}", (string name, MigrationRegistry registry) =>
-                registry.TryGet(name, out var migration)
-                    ? Results.Ok(MigrationView.From(migration))
-                    : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown migration", detail: $"No migration is named '{name}'."));
+
+            var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AdminAuthorization.FilterAsync);
+            api.MapMigrationEndpoints();
+            api.MapDiffEndpoints();
+            api.MapFallback(() => AdminProblems.NotFound("No such admin API endpoint; see SPEC §5 for the list."));
         });
     }
 }
-
-/// <summary>A migration as the admin API shows it.</summary>
-internal sealed record MigrationView(string Name, string Status, string Stage, decimal Weight, int ShadowInFlight, MigrationCounters Counters)
-{
-    public static MigrationView From(MigrationRuntime migration)
-    {
-        var snapshot = migration.Current;
-        var metrics = migration.Metrics;
-        return new MigrationView(
-            migration.Name,
-            snapshot.Status,
-            snapshot.Stage,
-            snapshot.Weight,
-            migration.ShadowInFlight,
-            new MigrationCounters((long)metrics.Match.Value, (long)metrics.Diff.Value, (long)metrics.Noise.Value));
-    }
-}
-
-internal sealed record MigrationCounters(long Match, long Diff, long Noise);
 
 /// <summary>What <c>/readyz</c> reports: ready once listening; degraded (still 200) when the store is unreachable.</summary>
 internal sealed class ReadinessState

@@ -25,8 +25,8 @@ internal sealed class ComparisonQueue
 
     public ChannelReader<ShadowExchange> Reader => _channel.Reader;
 
-    /// <summary>Observers of every backend call that ended without a response to compare (for gates and reports).</summary>
-    public event Action<string, Backend, CapturedResponse>? ShadowFailed;
+    /// <summary>Observers of every shadow call that ended without a response to compare: migration, method, route template, path, backend, failure.</summary>
+    public event Action<string, string, string?, string, Backend, CapturedResponse>? ShadowFailed;
 
     public void Enqueue(ShadowDispatcher.ShadowCall call, CapturedResponse shadowResponse)
     {
@@ -55,7 +55,7 @@ internal sealed class ComparisonQueue
 
     public void RecordShadowFailure(ShadowDispatcher.ShadowCall call, Backend backend, CapturedResponse failure)
     {
-        ShadowFailed?.Invoke(call.Migration.Name, backend, failure);
+        ShadowFailed?.Invoke(call.Migration.Name, call.Message.Method.Method, call.RouteTemplate, call.Path, backend, failure);
         failure.Dispose();
     }
 

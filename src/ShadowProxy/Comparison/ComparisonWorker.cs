@@ -1,5 +1,6 @@
-using System.Security.Cryptography;
 using ShadowProxy.Core.Comparison;
+using ShadowProxy.Core.Diff;
+using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Migrations;
 
@@ -48,14 +49,16 @@ internal sealed partial class ComparisonWorker(
                 return;
             }
 
-            var verdict = new ComparisonVerdict(Compare(exchange), exchange.Method + " " + exchange.Path);
-            switch (verdict.Kind)
+            var comparer = migration.Comparer;
+            var endpoint = EndpointTemplate.Create(exchange.Method, exchange.RouteTemplate, exchange.Path);
+            var result = comparer.Engine.Compare(exchange.Legacy, exchange.Candidate, comparer.NoiseFor(endpoint));
+            switch (result.Outcome)
             {
-                case ComparisonResultKind.Match:
+                case ComparisonOutcome.Match:
                     migration.Metrics.Match.Inc();
                     migration.RecordComparison(ComparisonTally.Match);
                     break;
-                case ComparisonResultKind.Diff:
+                case ComparisonOutcome.Diff:
                     migration.Metrics.Diff.Inc();
                     migration.RecordComparison(ComparisonTally.Diff);
                     break;
@@ -67,7 +70,7 @@ internal sealed partial class ComparisonWorker(
 
             foreach (var sink in _sinks)
             {
-                sink.OnCompared(exchange, verdict);
+                sink.OnCompared(exchange, endpoint, result);
             }
         }
         catch (Exception ex)
@@ -75,21 +78,6 @@ internal sealed partial class ComparisonWorker(
             // A comparison must never take the worker down with it.
             LogComparisonFailed(logger, exchange.Migration, ex);
         }
-    }
-
-    /// <summary>Status and body-hash equality; the structural diff engine replaces this.</summary>
-    private static ComparisonResultKind Compare(ShadowExchange exchange)
-    {
-        if (exchange.Legacy.StatusCode != exchange.Candidate.StatusCode || exchange.Legacy.Failure != exchange.Candidate.Failure)
-        {
-            return ComparisonResultKind.Diff;
-        }
-
-        Span<byte> legacyHash = stackalloc byte[32];
-        Span<byte> candidateHash = stackalloc byte[32];
-        SHA256.HashData(exchange.Legacy.Body.Span, legacyHash);
-        SHA256.HashData(exchange.Candidate.Body.Span, candidateHash);
-        return legacyHash.SequenceEqual(candidateHash) ? ComparisonResultKind.Match : ComparisonResultKind.Diff;
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Comparison for {Migration} failed")]

@@ -32,7 +32,9 @@ internal sealed class ConfigReader
 
     private ShadowProxyOptions ReadRoot(Node node)
     {
-        node.Expect(_errors, "Listen", "Admin", "Store", "Limits", "Migrations");
+        node.Expect(_errors, "Listen", "Admin", "Store", "Limits", "Tls", "Migrations");
+        var tls = node.Child("Tls");
+        tls.Expect(_errors, "CertificatePath", "KeyPath", "Password");
         var defaults = new ShadowProxyOptions();
         return new ShadowProxyOptions
         {
@@ -40,6 +42,7 @@ internal sealed class ConfigReader
             Admin = ReadAdmin(node.Child("Admin")),
             Store = ReadStore(node.Child("Store")),
             Limits = ReadLimits(node.Child("Limits")),
+            Tls = new TlsOptions { CertificatePath = String(tls.Child("CertificatePath")), KeyPath = String(tls.Child("KeyPath")), Password = String(tls.Child("Password")) },
             Migrations = node.Child("Migrations").Children().Select(ReadMigration).ToList(),
         };
     }
@@ -75,9 +78,15 @@ internal sealed class ConfigReader
         sqlite.Expect(_errors, "Path");
         var redis = node.Child("Redis");
         redis.Expect(_errors, "Configuration", "KeyPrefix");
+        var provider = Enum(node.Child("Provider"), defaults.Provider);
+        if (provider == StoreProvider.Redis)
+        {
+            _errors.Add(new(node.Child("Provider").Path, "Redis (fleet mode) is not available in this version; use Sqlite"));
+        }
+
         return new StoreOptions
         {
-            Provider = Enum(node.Child("Provider"), defaults.Provider),
+            Provider = provider,
             Sqlite = new SqliteStoreOptions { Path = String(sqlite.Child("Path")) ?? defaults.Sqlite.Path },
             Redis = new RedisStoreOptions
             {

@@ -8,14 +8,21 @@ namespace ShadowProxy.Hosting;
 /// on (never by the Host header, which the client controls); ports bound as 0 are read back from
 /// Kestrel once bound.
 /// </summary>
+internal enum ListenScheme
+{
+    Http,
+    H2c,
+    Https,
+}
+
 internal sealed class ListenerMap
 {
     private readonly List<ListenOptions> _admin = [];
-    private readonly List<ListenOptions> _proxy = [];
+    private readonly List<(ListenOptions Options, ListenScheme Scheme)> _proxy = [];
 
     public void AddAdmin(ListenOptions options) => _admin.Add(options);
 
-    public void AddProxy(ListenOptions options) => _proxy.Add(options);
+    public void AddProxy(ListenOptions options, ListenScheme scheme) => _proxy.Add((options, scheme));
 
     public bool IsAdmin(HttpContext context)
     {
@@ -31,28 +38,49 @@ internal sealed class ListenerMap
         return false;
     }
 
-    public IReadOnlyList<Uri> ProxyAddresses => _proxy.Select(Address).ToList();
+    /// <summary>Bound proxy addresses; h2c listeners show as http:// (clients then ask for HTTP/2 by version).</summary>
+    public IReadOnlyList<Uri> ProxyAddresses => _proxy.Select(p => Address(p.Options, p.Scheme)).ToList();
 
-    public IReadOnlyList<Uri> AdminAddresses => _admin.Select(Address).ToList();
+    public IReadOnlyList<Uri> AdminAddresses => _admin.Select(a => Address(a, ListenScheme.Http)).ToList();
 
-    private static Uri Address(ListenOptions options)
+    private static Uri Address(ListenOptions options, ListenScheme listenScheme)
     {
         var endpoint = options.IPEndPoint!;
+        var scheme = listenScheme == ListenScheme.Https ? "https" : "http";
         var host = endpoint.Address.Equals(IPAddress.Any) ? "127.0.0.1"
             : endpoint.Address.Equals(IPAddress.IPv6Any) ? "[::1]"
             : endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]"
             : endpoint.Address.ToString();
-        return new Uri($"http://{host}:{endpoint.Port}/");
+        return new Uri($"{scheme}://{host}:{endpoint.Port}/");
     }
 
-    /// <summary>Parses a listen URL (<c>http://127.0.0.1:8080</c>, <c>http://localhost:8080</c>, <c>http://[::]:8080</c>) into endpoints.</summary>
-    public static bool TryParse(string url, out IReadOnlyList<IPEndPoint> endpoints, out string error)
+    /// <summary>
+    /// Parses a listen URL into endpoints: <c>http://</c> (HTTP/1.1), <c>h2c://</c> (HTTP/2 with prior
+    /// knowledge, as load balancers and gRPC clients speak it) or <c>https://</c> (HTTP/1.1 and HTTP/2
+    /// by ALPN; needs <c>Tls</c>). Hosts: an IP address, <c>localhost</c>, or <c>*</c>.
+    /// </summary>
+    public static bool TryParse(string url, out IReadOnlyList<IPEndPoint> endpoints, out string error) =>
+        TryParse(url, out endpoints, out _, out error);
+
+    public static bool TryParse(string url, out IReadOnlyList<IPEndPoint> endpoints, out ListenScheme scheme, out string error)
     {
         endpoints = [];
         error = string.Empty;
+        scheme = ListenScheme.Http;
+        if (url.StartsWith("h2c://", StringComparison.OrdinalIgnoreCase))
+        {
+            scheme = ListenScheme.H2c;
+            url = "http://" + url["h2c://".Length..];
+        }
+        else if (url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            scheme = ListenScheme.Https;
+            url = "http://" + url["https://".Length..];
+        }
+
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
         {
-            error = $"'{url}' is not an http:// URL with a host and port (TLS is terminated in front of the proxy)";
+            error = $"'{url}' is not an http://, h2c:// or https:// URL with a host and port";
             return false;
         }
 

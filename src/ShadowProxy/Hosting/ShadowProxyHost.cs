@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ShadowProxy.Admin;
 using ShadowProxy.Comparison;
@@ -8,6 +10,8 @@ using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
 using ShadowProxy.Proxy;
 using ShadowProxy.Shadow;
+using ShadowProxy.Storage;
+using ShadowProxy.Core.Storage;
 
 namespace ShadowProxy.Hosting;
 
@@ -63,6 +67,14 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<ShadowHttpClients>();
         builder.Services.AddSingleton<ShadowDispatcher>();
         builder.Services.AddSingleton<ComparisonQueue>();
+        builder.Services.AddSingleton<ApiKeyAuthenticator>();
+        builder.Services.AddShadowProxyStore(options);
+        builder.Services.AddSingleton<INoiseMarksChanged, NoiseMarksApplier>();
+        builder.Services.AddSingleton<MigrationController>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
+        builder.Services.AddSingleton<EndpointReport>();
+        builder.Services.AddSingleton<IComparisonSink>(sp => sp.GetRequiredService<EndpointReport>());
+        builder.Services.AddSingleton<IComparisonSink, DiffStoreSink>();
         builder.Services.AddHostedService<ComparisonWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddReverseProxy()
@@ -94,19 +106,21 @@ internal static partial class ShadowProxyHost
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, ShadowProxyOptions options, ListenerMap listeners)
     {
-        var proxyEndpoints = new List<(string Url, IPEndPoint EndPoint)>();
+        var proxyEndpoints = new List<(ListenScheme Scheme, IPEndPoint EndPoint)>();
         var errors = new List<ConfigError>();
         for (var i = 0; i < options.Listen.Count; i++)
         {
-            if (ListenerMap.TryParse(options.Listen[i], out var endpoints, out var error))
+            if (ListenerMap.TryParse(options.Listen[i], out var endpoints, out var scheme, out var error))
             {
-                proxyEndpoints.AddRange(endpoints.Select(e => (options.Listen[i], e)));
+                proxyEndpoints.AddRange(endpoints.Select(e => (scheme, e)));
             }
             else
             {
                 errors.Add(new($"{ShadowProxyOptions.SectionName}:Listen[{i}]", error));
             }
         }
+
+        var certificate = proxyEndpoints.Any(e => e.Scheme == ListenScheme.Https) ? LoadCertificate(options.Tls, errors) : null;
 
         IReadOnlyList<IPEndPoint> adminEndpoints = [];
         if (!ListenerMap.TryParse(options.Admin.Listen, out adminEndpoints, out var adminError))
@@ -140,12 +154,24 @@ internal static partial class ShadowProxyHost
             kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalBytes;
             kestrel.Limits.MaxRequestLineSize = limits.MaxRequestLineBytes;
             kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
-            foreach (var (_, endpoint) in proxyEndpoints)
+            foreach (var (scheme, endpoint) in proxyEndpoints)
             {
                 kestrel.Listen(endpoint, listen =>
                 {
-                    listen.Protocols = HttpProtocols.Http1AndHttp2;
-                    listeners.AddProxy(listen);
+                    // Cleartext HTTP/2 needs prior knowledge, so h2c listeners speak only HTTP/2;
+                    // https negotiates HTTP/1.1 or HTTP/2 by ALPN.
+                    listen.Protocols = scheme switch
+                    {
+                        ListenScheme.H2c => HttpProtocols.Http2,
+                        ListenScheme.Https => HttpProtocols.Http1AndHttp2,
+                        _ => HttpProtocols.Http1,
+                    };
+                    if (scheme == ListenScheme.Https)
+                    {
+                        listen.UseHttps(certificate!);
+                    }
+
+                    listeners.AddProxy(listen, scheme);
                 });
             }
 
@@ -153,11 +179,33 @@ internal static partial class ShadowProxyHost
             {
                 kestrel.Listen(endpoint, listen =>
                 {
-                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.Protocols = HttpProtocols.Http1;
                     listeners.AddAdmin(listen);
                 });
             }
         });
+    }
+
+    private static X509Certificate2? LoadCertificate(TlsOptions tls, List<ConfigError> errors)
+    {
+        var key = $"{ShadowProxyOptions.SectionName}:Tls:CertificatePath";
+        if (string.IsNullOrWhiteSpace(tls.CertificatePath))
+        {
+            errors.Add(new(key, "is required for https:// listeners"));
+            return null;
+        }
+
+        try
+        {
+            return tls.KeyPath is not null
+                ? X509Certificate2.CreateFromPemFile(tls.CertificatePath, tls.KeyPath)
+                : X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath, tls.Password);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            errors.Add(new(key, $"'{tls.CertificatePath}' could not be loaded: {ex.Message}"));
+            return null;
+        }
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "No Admin:ApiKeys are configured: the admin API on {Listen} is open to anyone who can reach it (loopback only)")]

@@ -117,6 +117,12 @@ internal sealed class MigrationMetrics
 
     public Gauge.Child ShadowInFlight { get; }
 
+    /// <summary>Client requests served by legacy, all status classes.</summary>
+    public double LegacyServed => _requests.Take(StatusLabels.Length).Sum(c => c.Value);
+
+    /// <summary>Client requests served (or attempted) by the candidate, all status classes.</summary>
+    public double CandidateServed => _requests.Skip(StatusLabels.Length).Sum(c => c.Value);
+
     public void Served(Backend backend, StatusClass status, TimeSpan duration)
     {
         _requests[((int)backend * StatusLabels.Length) + (int)status].Inc();

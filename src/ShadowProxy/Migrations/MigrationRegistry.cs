@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Ramp;
 using ShadowProxy.Metrics;
 
 namespace ShadowProxy.Migrations;
@@ -15,7 +16,7 @@ internal sealed class MigrationRegistry
     public MigrationRegistry(ShadowProxyOptions options, ProxyMetrics metrics, TimeProvider time)
     {
         All = options.Migrations
-            .Select(m => new MigrationRuntime(m, InitialSnapshot(m), metrics.For(m.Name), time))
+            .Select(m => new MigrationRuntime(m, InitialSnapshot(m, time), metrics.For(m.Name), time))
             .ToList();
         _byName = All.ToFrozenDictionary(m => m.Name, StringComparer.OrdinalIgnoreCase);
     }
@@ -24,9 +25,7 @@ internal sealed class MigrationRegistry
 
     public bool TryGet(string name, out MigrationRuntime runtime) => _byName.TryGetValue(name, out runtime!);
 
-    private static MigrationSnapshot InitialSnapshot(MigrationOptions options)
-    {
-        var first = options.Ramp.Stages[0];
-        return new MigrationSnapshot(options, first.Weight, first.Name, first.Weight == 0 ? "Shadowing" : "Ramping", first.Shadow);
-    }
+    // Until the controller restores the persisted state at start-up, a migration serves as its first stage.
+    private static MigrationSnapshot InitialSnapshot(MigrationOptions options, TimeProvider time) =>
+        new(options, RampState.Initial(options.Name, options.Ramp, time.GetUtcNow()));
 }

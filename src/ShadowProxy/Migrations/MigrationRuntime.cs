@@ -1,3 +1,4 @@
+using ShadowProxy.Comparison;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Gates;
@@ -13,6 +14,7 @@ namespace ShadowProxy.Migrations;
 internal sealed class MigrationRuntime
 {
     private MigrationSnapshot _snapshot;
+    private MigrationComparer _comparer;
     private int _shadowInFlight;
 
     private readonly TimeProvider _time;
@@ -23,6 +25,7 @@ internal sealed class MigrationRuntime
         Metrics = metrics;
         _time = time;
         Gates = new GateWindow(options.Ramp.Gates.Window);
+        _comparer = new MigrationComparer(options, []);
         Failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
         metrics.Weight.Set((double)initial.Weight);
         _snapshot = initial;
@@ -37,6 +40,12 @@ internal sealed class MigrationRuntime
     /// <summary>The sliding window the ramp's gates are judged on: live and shadow calls, comparisons.</summary>
     public GateWindow Gates { get; }
 
+    /// <summary>The comparison rules in force: diff engine, redactor, noise marks.</summary>
+    public MigrationComparer Comparer => Volatile.Read(ref _comparer);
+
+    public void SetNoiseMarks(IReadOnlyCollection<(string Path, string? Endpoint)> marks) =>
+        Volatile.Write(ref _comparer, Comparer.WithNoiseMarks(marks));
+
     /// <summary>Failover to legacy when the candidate fails as primary; null when disabled.</summary>
     public CandidateFailover? Failover { get; }
 
@@ -47,6 +56,12 @@ internal sealed class MigrationRuntime
     public MigrationSnapshot Current => Volatile.Read(ref _snapshot);
 
     public int ShadowInFlight => Volatile.Read(ref _shadowInFlight);
+
+    /// <summary>Serializes state changes of this migration (admin commands, the ramp timer); never taken on the request path.</summary>
+    public SemaphoreSlim ChangeLock { get; } = new(1, 1);
+
+    /// <summary>The gate report of the last evaluation, for the admin API.</summary>
+    public GateReport? LastGateReport { get; set; }
 
     /// <summary>Makes <paramref name="snapshot"/> the one the next request sees.</summary>
     public void Publish(MigrationSnapshot snapshot)

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using ShadowProxy.Core.Cohort;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Ramp;
 
 namespace ShadowProxy.Migrations;
 
@@ -10,18 +11,22 @@ namespace ShadowProxy.Migrations;
 /// </summary>
 internal sealed class MigrationSnapshot
 {
-    public MigrationSnapshot(MigrationOptions options, decimal weight, string stage, string status, bool stageShadows)
+    public MigrationSnapshot(MigrationOptions options, RampState state)
     {
         Options = options;
-        Weight = weight;
-        Threshold = CohortHasher.Threshold(weight);
-        Stage = stage;
-        Status = status;
-        ShadowEnabled = options.Shadow.Enabled && stageShadows;
+        State = state;
+        Weight = state.Weight;
+        Threshold = CohortHasher.Threshold(state.Weight);
+        Stage = state.StageName;
+        Status = state.Status;
+        ShadowEnabled = options.Shadow.Enabled && RampMachine.ShadowEnabled(state, options.Ramp);
         ShadowMethods = options.Shadow.Methods.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
     }
 
     public MigrationOptions Options { get; }
+
+    /// <summary>The ramp state this snapshot was made from.</summary>
+    public RampState State { get; }
 
     /// <summary>Candidate share in percent.</summary>
     public decimal Weight { get; }
@@ -31,7 +36,7 @@ internal sealed class MigrationSnapshot
 
     public string Stage { get; }
 
-    public string Status { get; }
+    public MigrationStatus Status { get; }
 
     public bool ShadowEnabled { get; }
 

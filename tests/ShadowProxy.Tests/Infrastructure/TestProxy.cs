@@ -41,10 +41,13 @@ public sealed class TestProxy : IAsyncDisposable
         {
             ["ShadowProxy:Listen:0"] = "http://127.0.0.1:0",
             ["ShadowProxy:Admin:Listen"] = "http://127.0.0.1:0",
+            ["ShadowProxy:Store:Sqlite:Path"] = Path.Combine(Path.GetTempPath(), "shadowproxy-tests", Guid.NewGuid().ToString("N"), "shadowproxy.db"),
             [prefix + "Routes:0:Path"] = routePath,
             [prefix + "Legacy:Address"] = legacy.ToString(),
             [prefix + "Candidate:Address"] = candidate.ToString(),
             [prefix + "Ramp:AutoAdvance"] = "false",
+            // Tests that are not about the gates must not be rolled back by latency jitter on a busy machine.
+            [prefix + "Ramp:AutomaticRollback"] = "false",
             [prefix + "Ramp:Stages:0:Name"] = "shadow",
             [prefix + "Ramp:Stages:0:Weight"] = "0",
         };

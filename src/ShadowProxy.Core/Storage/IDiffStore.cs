@@ -1,0 +1,123 @@
+namespace ShadowProxy.Core.Storage;
+
+/// <summary>
+/// Comparison results: counters per endpoint and per endpoint × path × kind, and a bounded set of
+/// samples (SPEC §4 "storage is bounded"). Writes come in batches from one background writer.
+/// </summary>
+public interface IDiffStore
+{
+    /// <summary>Counts every record and keeps the samples that still have room; one transaction.</summary>
+    Task<DiffWriteResult> WriteAsync(IReadOnlyList<ComparisonRecord> batch, CancellationToken cancellationToken = default);
+
+    Task<DiffSummaryPage> ReadSummaryAsync(string migration, SummaryQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Sample headers, newest first.</summary>
+    Task<IReadOnlyList<SampleHeader>> ReadSamplesAsync(string migration, SampleQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>One sample in full, or null when there is none with that id in that migration.</summary>
+    Task<SampleDetail?> ReadSampleAsync(string migration, long id, CancellationToken cancellationToken = default);
+
+    Task<ComparisonCounts> ReadCountsAsync(string migration, CancellationToken cancellationToken = default);
+
+    /// <summary>How many samples each migration × endpoint × path holds (to seed the recorder's view).</summary>
+    Task<IReadOnlyList<SampleCoverage>> ReadSampleCoverageAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>What one <see cref="IDiffStore.WriteAsync"/> did with the samples it was given.</summary>
+/// <param name="SamplesStored">Samples kept.</param>
+/// <param name="SamplesEvicted">Older samples deleted to stay within the per-migration bound.</param>
+public sealed record DiffWriteResult(int SamplesStored, int SamplesEvicted);
+
+public sealed record SampleCoverage(string Migration, string Endpoint, string Path, int Samples);
+
+/// <summary>Sort orders of the diff summary; numbers and times sort descending, names ascending.</summary>
+public enum SummarySort
+{
+    Count,
+    Rate,
+    LastSeen,
+    FirstSeen,
+    Endpoint,
+    Path,
+}
+
+/// <summary>Filters and page of <see cref="IDiffStore.ReadSummaryAsync"/>.</summary>
+public sealed record SummaryQuery
+{
+    public const int MaxLimit = 1000;
+
+    /// <summary>Exact endpoint, e.g. "GET /api/orders/{id}".</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>Case-sensitive substring of the difference path.</summary>
+    public string? PathContains { get; init; }
+
+    /// <summary>True: only rows last seen as noise; false: only real differences; null: both.</summary>
+    public bool? Noise { get; init; }
+
+    public SummarySort Sort { get; init; } = SummarySort.Count;
+
+    public int Offset { get; init; }
+
+    public int Limit { get; init; } = 100;
+}
+
+/// <summary>One endpoint × path × kind of the summary.</summary>
+/// <param name="Count">Times this path differed, noise included.</param>
+/// <param name="NoiseCount">Of <paramref name="Count"/>, the times it was noise.</param>
+/// <param name="Rate">Count ÷ comparisons at the endpoint.</param>
+/// <param name="IsNoise">Whether the latest occurrence was noise (ignored or marked).</param>
+/// <param name="SampleIds">Example samples showing this path, oldest first.</param>
+public sealed record DiffSummaryRow(
+    string Endpoint,
+    string Path,
+    string Kind,
+    long Count,
+    long NoiseCount,
+    double Rate,
+    bool IsNoise,
+    DateTimeOffset FirstSeen,
+    DateTimeOffset LastSeen,
+    IReadOnlyList<long> SampleIds);
+
+/// <param name="Total">Rows matching the filters, over all pages.</param>
+public sealed record DiffSummaryPage(long Total, int Offset, int Limit, IReadOnlyList<DiffSummaryRow> Rows);
+
+/// <summary>Filters and page of <see cref="IDiffStore.ReadSamplesAsync"/>.</summary>
+/// <param name="Endpoint">Exact endpoint.</param>
+/// <param name="Path">Exact difference path the sample is an example of.</param>
+/// <param name="Before">Paging cursor: only samples with an id below it.</param>
+public sealed record SampleQuery(string? Endpoint = null, string? Path = null, int Limit = 50, long? Before = null)
+{
+    public const int MaxLimit = 1000;
+}
+
+public sealed record SampleHeader(
+    long Id,
+    DateTimeOffset Time,
+    string Endpoint,
+    string Method,
+    string PathAndQuery,
+    int LegacyStatus,
+    int CandidateStatus,
+    int DifferenceCount);
+
+/// <param name="DifferencesTruncated">True when the record had more differences than a sample keeps.</param>
+public sealed record SampleDetail(
+    long Id,
+    DateTimeOffset Time,
+    string Endpoint,
+    StoredSample Sample,
+    IReadOnlyList<StoredDifference> Differences,
+    bool DifferencesTruncated);
+
+public sealed record EndpointCounts(string Endpoint, long Match, long Diff, long Noise)
+{
+    public long Total => Match + Diff + Noise;
+}
+
+/// <summary>Comparison totals of a migration and of each of its endpoints.</summary>
+public sealed record ComparisonCounts(long Match, long Diff, long Noise, IReadOnlyList<EndpointCounts> Endpoints)
+{
+    public long Total => Match + Diff + Noise;
+}

@@ -1,0 +1,280 @@
+using System.Globalization;
+using System.Text.Json;
+using ShadowProxy.Core.Diff;
+using ShadowProxy.Core.Storage;
+using ShadowProxy.Migrations;
+
+using ShadowProxy.Core.Configuration;
+
+namespace ShadowProxy.Admin;
+
+/// <summary>
+/// The diff endpoints of SPEC §5, relative to the <c>/api/v1</c> group: summary, samples, one sample,
+/// and noise marks. Reads need Viewer; the noise POST/DELETE need Operator.
+/// </summary>
+internal static class DiffEndpoints
+{
+    /// <summary>The <see cref="HttpContext.Items"/> key under which the auth filter leaves the API key's name.</summary>
+    public const string ActorItemKey = AdminAuthorization.ActorItem;
+
+    private const int MaxNoiseFieldLength = 1024;
+
+    private static readonly string[] NoisePathPrefixes = ["$", "header:", "status", "body", "line:"];
+
+    public static RouteGroupBuilder MapDiffEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("migrations/{name}/diffs/summary", GetSummaryAsync);
+        api.MapGet("migrations/{name}/diffs", GetSamplesAsync);
+        api.MapGet("migrations/{name}/diffs/{id}", GetSampleAsync);
+        api.MapGet("migrations/{name}/noise", GetNoiseAsync);
+        api.MapPost("migrations/{name}/noise", (string name, HttpContext context, CancellationToken cancellationToken) => ChangeNoiseAsync(name, context, mark: true, cancellationToken))
+            .RequireRole(AdminRole.Operator);
+        api.MapDelete("migrations/{name}/noise", (string name, HttpContext context, CancellationToken cancellationToken) => ChangeNoiseAsync(name, context, mark: false, cancellationToken))
+            .RequireRole(AdminRole.Operator);
+        return api;
+    }
+
+    private static async Task<IResult> GetSummaryAsync(string name, HttpRequest request, MigrationRegistry registry, IDiffStore store, CancellationToken cancellationToken)
+    {
+        if (!registry.TryGet(name, out var migration))
+        {
+            return UnknownMigration(name);
+        }
+
+        var query = request.Query;
+        if (!TryParseInt(query["offset"], "offset", 0, 0, int.MaxValue, out var offset, out var error)
+            || !TryParseInt(query["limit"], "limit", 100, 1, SummaryQuery.MaxLimit, out var limit, out error)
+            || !TryParseNoise(query["noise"], out var noise, out error)
+            || !TryParseSort(query["sort"], out var sort, out error))
+        {
+            return BadRequest(error);
+        }
+
+        var page = await store.ReadSummaryAsync(migration.Name, new SummaryQuery
+        {
+            Endpoint = NullIfEmpty(query["endpoint"]),
+            PathContains = NullIfEmpty(query["path"]),
+            Noise = noise,
+            Sort = sort,
+            Offset = offset,
+            Limit = limit,
+        }, cancellationToken).ConfigureAwait(false);
+        return Results.Ok(page);
+    }
+
+    private static async Task<IResult> GetSamplesAsync(string name, HttpRequest request, MigrationRegistry registry, IDiffStore store, CancellationToken cancellationToken)
+    {
+        if (!registry.TryGet(name, out var migration))
+        {
+            return UnknownMigration(name);
+        }
+
+        var query = request.Query;
+        if (!TryParseInt(query["limit"], "limit", 50, 1, SampleQuery.MaxLimit, out var limit, out var error))
+        {
+            return BadRequest(error);
+        }
+
+        long? before = null;
+        if (NullIfEmpty(query["before"]) is { } beforeText)
+        {
+            if (!TryParseId(beforeText, out var cursor))
+            {
+                return BadRequest($"before: '{beforeText}' is not a sample id (a positive whole number).");
+            }
+
+            before = cursor;
+        }
+
+        var samples = await store.ReadSamplesAsync(migration.Name, new SampleQuery(NullIfEmpty(query["endpoint"]), NullIfEmpty(query["path"]), limit, before), cancellationToken).ConfigureAwait(false);
+
+        // A full page may have more behind it: hand out the cursor for the next one.
+        return Results.Ok(new SamplePage(samples, samples.Count == limit ? samples[^1].Id : null));
+    }
+
+    private static async Task<IResult> GetSampleAsync(string name, string id, MigrationRegistry registry, IDiffStore store, CancellationToken cancellationToken)
+    {
+        if (!registry.TryGet(name, out var migration))
+        {
+            return UnknownMigration(name);
+        }
+
+        if (!TryParseId(id, out var sampleId))
+        {
+            return BadRequest($"'{id}' is not a sample id (a positive whole number).");
+        }
+
+        var sample = await store.ReadSampleAsync(migration.Name, sampleId, cancellationToken).ConfigureAwait(false);
+        return sample is null
+            ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown sample", detail: $"Migration '{migration.Name}' has no stored sample {sampleId}; samples are bounded and the oldest are deleted.")
+            : Results.Ok(sample);
+    }
+
+    private static async Task<IResult> GetNoiseAsync(string name, MigrationRegistry registry, IStateStore store, CancellationToken cancellationToken)
+    {
+        if (!registry.TryGet(name, out var migration))
+        {
+            return UnknownMigration(name);
+        }
+
+        return Results.Ok(new NoiseMarks(await store.ReadNoiseMarksAsync(migration.Name, cancellationToken).ConfigureAwait(false)));
+    }
+
+    private static async Task<IResult> ChangeNoiseAsync(string name, HttpContext context, bool mark, CancellationToken cancellationToken)
+    {
+        var services = context.RequestServices;
+        if (!services.GetRequiredService<MigrationRegistry>().TryGet(name, out var migration))
+        {
+            return UnknownMigration(name);
+        }
+
+        var (request, error) = await ReadNoiseRequestAsync(context.Request, cancellationToken).ConfigureAwait(false);
+        if (request is null)
+        {
+            return BadRequest(error!);
+        }
+
+        var store = services.GetRequiredService<IStateStore>();
+        var actor = context.Items[ActorItemKey] as string ?? "anonymous";
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var endpoint = NullIfEmpty(request.Endpoint);
+        var changed = mark
+            ? await store.AddNoiseMarkAsync(new NoiseMark(migration.Name, request.Path!, endpoint, actor, now), request.Reason, cancellationToken).ConfigureAwait(false)
+            : await store.RemoveNoiseMarkAsync(new NoiseMarkRemoval(migration.Name, request.Path!, endpoint, actor, now, request.Reason), cancellationToken).ConfigureAwait(false);
+        var marks = await store.ReadNoiseMarksAsync(migration.Name, cancellationToken).ConfigureAwait(false);
+        if (changed)
+        {
+            foreach (var listener in services.GetServices<INoiseMarksChanged>())
+            {
+                listener.OnNoiseMarksChanged(migration.Name, marks);
+            }
+        }
+
+        return Results.Ok(new NoiseChange(changed, marks));
+    }
+
+    /// <summary>The mark from the JSON body or, for clients that cannot send a DELETE body, from the query.</summary>
+    private static async Task<(NoiseRequest? Request, string? Error)> ReadNoiseRequestAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        NoiseRequest? body;
+        if (request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any()))
+        {
+            body = new NoiseRequest(NullIfEmpty(request.Query["path"]), NullIfEmpty(request.Query["endpoint"]), NullIfEmpty(request.Query["reason"]));
+        }
+        else if (!request.HasJsonContentType())
+        {
+            return (null, "Send the mark as JSON (Content-Type: application/json), e.g. {\"path\": \"$.meta.requestId\", \"endpoint\": \"GET /api/orders/{id}\"}.");
+        }
+        else
+        {
+            try
+            {
+                body = await request.ReadFromJsonAsync<NoiseRequest>(cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                return (null, "The body is not valid JSON: " + ex.Message);
+            }
+        }
+
+        if (string.IsNullOrEmpty(body?.Path))
+        {
+            return (null, "path is required, e.g. {\"path\": \"$.meta.requestId\"}.");
+        }
+
+        if (!NoisePathPrefixes.Any(prefix => body.Path.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            return (null, $"path '{body.Path}' is not a difference path: it starts with '$' (JSON), 'header:', 'status', 'body' or 'line:'.");
+        }
+
+        // The same syntax the diff engine accepts for IgnoreJsonPaths, so a mark never fails to apply.
+        if (!PathPatternSet.TryCompile([body.Path], out _, out var syntax))
+        {
+            return (null, "path " + syntax["[0]: ".Length..] + ".");
+        }
+
+        if (body.Path.Length > MaxNoiseFieldLength || body.Endpoint?.Length > MaxNoiseFieldLength || body.Reason?.Length > MaxNoiseFieldLength)
+        {
+            return (null, $"path, endpoint and reason are at most {MaxNoiseFieldLength} characters each.");
+        }
+
+        return (body, null);
+    }
+
+    private static bool TryParseInt(string? text, string name, int fallback, int min, int max, out int value, out string error)
+    {
+        error = string.Empty;
+        value = fallback;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= min && value <= max)
+        {
+            return true;
+        }
+
+        error = $"{name}: '{text}' must be a whole number from {min} to {max}.";
+        return false;
+    }
+
+    private static bool TryParseNoise(string? text, out bool? noise, out string error)
+    {
+        error = string.Empty;
+        noise = null;
+        switch (text?.ToLowerInvariant())
+        {
+            case null or "" or "any":
+                return true;
+            case "true" or "yes":
+                noise = true;
+                return true;
+            case "false" or "no":
+                noise = false;
+                return true;
+            default:
+                error = $"noise: '{text}' must be true, false or any.";
+                return false;
+        }
+    }
+
+    private static bool TryParseSort(string? text, out SummarySort sort, out string error)
+    {
+        error = string.Empty;
+        sort = SummarySort.Count;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (!int.TryParse(text, CultureInfo.InvariantCulture, out _) && Enum.TryParse(text, ignoreCase: true, out sort))
+        {
+            return true;
+        }
+
+        error = $"sort: '{text}' must be one of {string.Join(", ", Enum.GetNames<SummarySort>().Select(JsonNamingPolicy.CamelCase.ConvertName))}.";
+        return false;
+    }
+
+    private static bool TryParseId(string text, out long id) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id) && id > 0;
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
+    private static IResult UnknownMigration(string name) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown migration", detail: $"No migration is named '{name}'.");
+
+    private static IResult BadRequest(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid request", detail: detail);
+
+    private sealed record NoiseRequest(string? Path, string? Endpoint, string? Reason);
+}
+
+/// <summary>A page of sample headers; <see cref="NextBefore"/> is the <c>before</c> of the next page.</summary>
+internal sealed record SamplePage(IReadOnlyList<SampleHeader> Samples, long? NextBefore);
+
+internal sealed record NoiseMarks(IReadOnlyList<NoiseMark> Marks);
+
+/// <summary>The answer to a noise POST/DELETE: whether anything changed, and the marks now in force.</summary>
+internal sealed record NoiseChange(bool Changed, IReadOnlyList<NoiseMark> Marks);

@@ -1,0 +1,95 @@
+using ShadowProxy.Core.Comparison;
+using ShadowProxy.Core.Diff;
+using ShadowProxy.Core.Gates;
+using ShadowProxy.Core.Redaction;
+using ShadowProxy.Core.Storage;
+using ShadowProxy.Migrations;
+using ShadowProxy.Storage;
+
+namespace ShadowProxy.Comparison;
+
+/// <summary>
+/// Turns each comparison into what the store keeps: counters always, and a redacted sample (decoded
+/// bodies, both responses, the request) only when one of its paths still lacks examples. Runs on a
+/// comparison worker; the write itself is batched by <see cref="DiffRecorder"/>.
+/// </summary>
+internal sealed class DiffStoreSink(DiffRecorder recorder, MigrationRegistry registry) : IComparisonSink
+{
+    public void OnCompared(ShadowExchange exchange, string endpoint, ComparisonResult result)
+    {
+        if (!registry.TryGet(exchange.Migration, out var migration))
+        {
+            return;
+        }
+
+        var redactor = migration.Comparer.Redactor;
+        var differences = result.Differences.Count == 0
+            ? []
+            : redactor.Redact(result.Differences).Select(d => new StoredDifference(d.Path, d.Kind.ToString(), d.Legacy, d.Candidate, d.IsNoise)).ToList();
+        StoredSample? sample = null;
+        if (result.Outcome == ComparisonOutcome.Diff)
+        {
+            var paths = differences.Where(d => !d.IsNoise).Select(d => d.Path).ToList();
+            if (recorder.WantsSample(exchange.Migration, endpoint, paths))
+            {
+                sample = Sample(exchange, redactor, migration.Current.Options.Diff.MaxDecodedBytes);
+            }
+        }
+
+        recorder.TryRecord(new ComparisonRecord
+        {
+            Migration = exchange.Migration,
+            Endpoint = endpoint,
+            Timestamp = exchange.Timestamp,
+            Outcome = result.Outcome switch
+            {
+                ComparisonOutcome.Match => ComparisonTally.Match,
+                ComparisonOutcome.Diff => ComparisonTally.Diff,
+                _ => ComparisonTally.Noise,
+            },
+            Differences = differences,
+            Sample = sample,
+        });
+    }
+
+    private static StoredSample Sample(ShadowExchange exchange, Redactor redactor, long maxDecodedBytes) => new()
+    {
+        Request = new StoredRequest
+        {
+            Method = exchange.Method,
+            Path = exchange.Path,
+            Query = exchange.Query,
+            Headers = redactor.RedactHeaders(exchange.RequestHeaders),
+            Body = exchange.RequestBody is { Length: > 0 } body ? Body(body.Span, body.Overflowed, body.TotalBytes, redactor) : null,
+        },
+        Legacy = Response(exchange.Legacy, redactor, maxDecodedBytes),
+        Candidate = Response(exchange.Candidate, redactor, maxDecodedBytes),
+    };
+
+    private static StoredResponse Response(CapturedResponse response, Redactor redactor, long maxDecodedBytes)
+    {
+        if (response.Failure != BackendFailure.None)
+        {
+            return new StoredResponse { Status = 0, DurationMs = response.Duration.TotalMilliseconds, Failure = response.FailureDetail ?? response.Failure.ToString() };
+        }
+
+        // Samples show what a person would read: the body with its Content-Encoding removed.
+        using var decoded = ContentDecoder.Decode(response.Body, response.GetHeader("Content-Encoding"), Math.Min(maxDecodedBytes, StoredBody.MaxBytes * 4L));
+        var body = decoded.Status == DecodeStatus.Decoded
+            ? Body(decoded.Bytes.Span, response.BodyTruncated, null, redactor)
+            : new StoredBody($"(body not stored: {decoded.Detail ?? decoded.Status.ToString()})", Base64: false, Truncated: true, response.BodyBytesSeen);
+        return new StoredResponse
+        {
+            Status = response.StatusCode,
+            Headers = redactor.RedactHeaders(response.Headers),
+            Body = body,
+            DurationMs = response.Duration.TotalMilliseconds,
+        };
+    }
+
+    // A cut-off JSON body cannot be parsed, so its redacted paths cannot be found: it is not kept.
+    private static StoredBody Body(ReadOnlySpan<byte> bytes, bool truncated, long? length, Redactor redactor) =>
+        truncated
+            ? new StoredBody("(body not stored: it was cut at the capture limit and could not be redacted)", Base64: false, Truncated: true, length ?? bytes.Length)
+            : StoredBody.Create(redactor.RedactJsonBody(bytes), alreadyTruncated: false, length ?? bytes.Length);
+}

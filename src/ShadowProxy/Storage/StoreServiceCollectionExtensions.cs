@@ -1,0 +1,34 @@
+using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Storage;
+
+namespace ShadowProxy.Storage;
+
+internal static class StoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the configured store as <see cref="IStateStore"/> and <see cref="IDiffStore"/>, and the
+    /// <see cref="DiffRecorder"/> (singleton and hosted service). Call before the comparison workers are
+    /// registered: hosted services stop in reverse order, so the recorder then flushes after them.
+    /// </summary>
+    public static IServiceCollection AddShadowProxyStore(this IServiceCollection services, ShadowProxyOptions options)
+    {
+        switch (options.Store.Provider)
+        {
+            case StoreProvider.Sqlite:
+                services.AddSingleton(sp => new SqliteStore(options.Store, sp.GetRequiredService<ILogger<SqliteStore>>(), sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<IStateStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<IDiffStore>(sp => sp.GetRequiredService<SqliteStore>());
+                break;
+            default:
+                throw new NotSupportedException($"{ShadowProxyOptions.SectionName}:Store:Provider: {options.Store.Provider} is not available in this build; use Sqlite.");
+        }
+
+        services.AddSingleton(sp => new DiffRecorder(
+            sp.GetRequiredService<IDiffStore>(),
+            options,
+            sp.GetRequiredService<ILogger<DiffRecorder>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService(sp => sp.GetRequiredService<DiffRecorder>());
+        return services;
+    }
+}
