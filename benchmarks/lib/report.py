@@ -41,6 +41,8 @@ def read_meta(path):
                 labels[parts[1]] = parts[2]
             elif parts[0] == "note":
                 notes.append(parts[1])
+            elif parts[0] == "load":
+                meta["load_before"], meta["load_after"] = parts[1], parts[2]
             else:
                 meta[parts[0]] = parts[1] if len(parts) > 1 else ""
     return meta, labels, notes
@@ -151,6 +153,20 @@ def ratio_lines(runs):
         yield f"| {name} | {fmt(paired_ratio(runs, num, den, metric), '.2f')} | (context) | |"
 
 
+def load_line(meta):
+    """The machine's load average around the run. The run itself keeps 2-4 processes busy, so
+    only the load before it tells whether other work competed."""
+    before, after = meta.get("load_before", "?"), meta.get("load_after", "?")
+    line = f"Load average (1, 5, 15 min) before the run: {before}; after it (this run included): {after}."
+    try:
+        if float(before.split()[0]) > int(meta["cpus"]):
+            line += (f" **The machine was busy (load > {meta['cpus']}): other processes competed "
+                     "for the CPUs, so absolute numbers and even ratios are unreliable; re-run on an idle machine.**")
+    except ValueError:
+        pass
+    return line
+
+
 def main(meta_path, results_path):
     meta, labels, notes = read_meta(meta_path)
     runs = read_results(results_path)
@@ -160,6 +176,7 @@ def main(meta_path, results_path):
           f"{' pinned to the last CPU' if meta.get('wrk_pinned') == '1' else ''}, "
           f"{meta['warmup']} s warm-up per scenario. {meta['cpus']} CPUs ({meta['cpu']}), "
           "shared by the load generator, the proxies and the backends.\n")
+    print(load_line(meta) + "\n")
     print("\n".join(table(runs, labels, meta.get("skipped"))))
     print()
     print("\n".join(ratio_lines(runs)))
