@@ -17,6 +17,7 @@ internal static class AdminEndpoints
                 ? Results.Text(readiness.Describe() + "\n")
                 : Results.Text(readiness.Describe() + "\n", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapMetrics("/metrics", metrics.Registry);
+            Dashboard.DashboardEndpoints.Map(endpoints);
 
             var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AdminAuthorization.FilterAsync);
             api.MapMigrationEndpoints();

@@ -112,5 +112,6 @@ internal static class AdminProblems
 
     public static IResult Unavailable(string detail) => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unavailable", detail: detail);
 
-    public static IResult UnknownMigration(string name) => NotFound($"No migration is named '{name}'.");
+    public static IResult UnknownMigration(string name) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown migration", detail: $"No migration is named '{name}'.");
 }

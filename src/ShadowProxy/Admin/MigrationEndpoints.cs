@@ -95,8 +95,8 @@ internal static class MigrationEndpoints
         }
 
         // Every migration at once: one slow store write must not hold back the others.
-        await Task.WhenAll(registry.All.Select(m => controller.RollbackAsync(m, context.Actor(), body.Reason, context.RequestAborted))).ConfigureAwait(false);
-        return Results.Ok(registry.All.Select(m => MigrationView.From(m, time.GetUtcNow())));
+        var results = await Task.WhenAll(registry.All.Select(m => controller.RollbackAsync(m, context.Actor(), body.Reason, context.RequestAborted))).ConfigureAwait(false);
+        return Results.Ok(registry.All.Select((m, i) => new RollbackAllItem(results[i].IsChanged ? "rolled-back" : "unchanged", MigrationView.From(m, time.GetUtcNow()))));
     }
 
     private static async Task<IResult> AuditAsync(string? migration, int? limit, long? before, IStateStore store, CancellationToken cancellationToken)
@@ -224,7 +224,7 @@ internal sealed record MigrationView(
     double SecondsInStage,
     string? StatusReason,
     MigrationCounters Counters,
-    GatesView? Gates)
+    GatesView Gates)
 {
     public static MigrationView From(MigrationRuntime migration, DateTimeOffset now)
     {
@@ -254,9 +254,12 @@ internal sealed record MigrationView(
                 (long)metrics.CandidateServed,
                 (long)metrics.Failovers.Value,
                 migration.ShadowInFlight),
-            migration.LastGateReport is { } report ? GatesView.From(report, ramp.Gates) : null);
+            GatesView.From(migration.LastGateReport ?? GateEvaluator.Evaluate(migration.Gates.Snapshot(now), ramp.Gates), ramp.Gates));
     }
 }
+
+/// <summary>One migration's part of a rollback of all: whether this call changed it.</summary>
+internal sealed record RollbackAllItem(string Result, MigrationView Migration);
 
 internal sealed record StageView(string Name, decimal Weight, double MinDurationSeconds, bool Shadow);
 
@@ -269,10 +272,11 @@ internal sealed record GatesView(string Verdict, string? FailureReason, double W
         report.FailureReason,
         options.Window.TotalSeconds,
         options.MinSamples,
-        report.Gates.Select(g => new GateView(g.Name, g.Value, g.Threshold, g.Verdict.ToString(), g.Samples, g.RequiredSamples, g.Detail)).ToList());
+        report.Gates.Select(g => new GateView(g.Name, g.Value, g.Threshold, g.Gate == GateKind.P99LatencyRatio ? "ratio" : "fraction", g.Verdict.ToString(), g.Samples, g.RequiredSamples, g.Detail)).ToList());
 }
 
-internal sealed record GateView(string Name, double? Value, double Threshold, string Verdict, long Samples, long RequiredSamples, string Detail);
+/// <param name="Unit">"fraction" (0.01 = 1%) for the diff and error-rate gates, "ratio" (candidate ÷ legacy) for latency.</param>
+internal sealed record GateView(string Name, double? Value, double Threshold, string Unit, string Verdict, long Samples, long RequiredSamples, string Detail);
 
 internal sealed record AuditView(long Id, DateTimeOffset Time, string Migration, string Actor, string Action, string From, string To, string? Reason, string Trigger);
 

@@ -62,6 +62,11 @@ internal sealed class MigrationMiddleware(
         }
 
         var decision = ShadowEligibility.Decide(context, snapshot);
+        if (decision == ShadowDecision.Mirror && !ShadowDispatcher.TryReserve(migration, snapshot))
+        {
+            decision = ShadowDecision.Dropped;
+        }
+
         var maxBytes = options.Shadow.MaxBodyBytes;
         var canFailOver = primary == Backend.Candidate && failover is not null
             && HttpMethods.IsGet(request.Method) | HttpMethods.IsHead(request.Method) | HttpMethods.IsOptions(request.Method)
@@ -112,6 +117,11 @@ internal sealed class MigrationMiddleware(
         {
             requestCopy?.Dispose();
             responseCopy?.Dispose();
+            if (decision == ShadowDecision.Mirror)
+            {
+                ShadowDispatcher.Release(migration);
+            }
+
             throw;
         }
         finally
@@ -132,6 +142,11 @@ internal sealed class MigrationMiddleware(
             if (skip.Value.ToOutcome() is { } outcome)
             {
                 migration.Metrics.Shadow(outcome);
+            }
+
+            if (decision == ShadowDecision.Mirror)
+            {
+                ShadowDispatcher.Release(migration);
             }
 
             requestCopy?.Dispose();
@@ -267,6 +282,9 @@ internal enum ShadowDecision
 {
     Mirror,
     Disabled,
+
+    /// <summary>Eligible, but <c>MaxInFlight</c> shadows were in flight (already counted).</summary>
+    Dropped,
     SkippedMethod,
     SkippedBody,
     SkippedSample,

@@ -29,6 +29,25 @@ internal sealed partial class ShadowDispatcher(
 
     private const int ReadChunkSize = 16 * 1024;
 
+    /// <summary>
+    /// Takes a shadow slot before the primary is called, so that a request whose shadow would be
+    /// dropped pays for no copies. False (and counted as dropped) when <c>MaxInFlight</c> are taken.
+    /// </summary>
+    public static bool TryReserve(MigrationRuntime migration, MigrationSnapshot snapshot)
+    {
+        if (migration.TryEnterShadow(snapshot.Options.Shadow.MaxInFlight))
+        {
+            return true;
+        }
+
+        migration.Metrics.Shadow(ShadowOutcome.Dropped);
+        return false;
+    }
+
+    /// <summary>Gives back a slot taken by <see cref="TryReserve"/> when the shadow is not sent after all.</summary>
+    public static void Release(MigrationRuntime migration) => migration.ExitShadow();
+
+    /// <summary>Sends the shadow on the slot reserved by <see cref="TryReserve"/>; the slot is released when the call ends.</summary>
     public void Dispatch(
         HttpContext context,
         MigrationRuntime migration,
@@ -38,15 +57,6 @@ internal sealed partial class ShadowDispatcher(
         CappedBuffer? requestBody,
         CapturedResponse primaryResponse)
     {
-        var shadow = snapshot.Options.Shadow;
-        if (!migration.TryEnterShadow(shadow.MaxInFlight))
-        {
-            migration.Metrics.Shadow(ShadowOutcome.Dropped);
-            requestBody?.Dispose();
-            primaryResponse.Dispose();
-            return;
-        }
-
         ShadowCall call;
         try
         {

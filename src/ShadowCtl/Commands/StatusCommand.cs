@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ShadowCtl.Api;
+using ShadowCtl.Rendering;
+
+namespace ShadowCtl.Commands;
+
+/// <summary><c>status [NAME] [--watch [--interval 2s]]</c>: the migrations, their stage, weight and gates.</summary>
+internal static class StatusCommand
+{
+    private const string ClearScreen = "\u001b[H\u001b[2J";
+
+    private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(50);
+
+    public static Command Create(CommandRunner runner)
+    {
+        var name = new Argument<string?>("NAME") { Description = "One migration in detail (stages, counters, gates); all migrations when left out", Arity = ArgumentArity.ZeroOrOne };
+        var watch = new Option<bool>("--watch", "-w") { Description = "Redraw the status live until Ctrl+C" };
+        var interval = new Option<TimeSpan>("--interval", "-n")
+        {
+            Description = "Time between redraws with --watch: 2s, 500ms, 1m [default: 2s]",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(2),
+            CustomParser = ParseInterval,
+        };
+
+        // For tests and scripts that want a bounded watch; not part of the documented surface.
+        var count = new Option<int?>("--count") { Hidden = true, Description = "Stop --watch after this many frames" };
+        var command = new Command("status", "Show migrations: status, stage, weight, time in stage, gates") { name, watch, interval, count };
+        return runner.Define(command, (context, parse, cancellationToken) =>
+        {
+            var migration = parse.GetValue(name);
+            return parse.GetValue(watch)
+                ? WatchAsync(context, migration, parse.GetValue(interval), parse.GetValue(count), cancellationToken)
+                : ShowAsync(context, migration, cancellationToken);
+        });
+    }
+
+    private static async Task<int> ShowAsync(CommandContext context, string? migration, CancellationToken cancellationToken)
+    {
+        var response = await FetchAsync(context, migration, cancellationToken).ConfigureAwait(false);
+        return migration is null
+            ? await context.PrintAsync<List<MigrationView>>(response, StatusView.WriteMigrations).ConfigureAwait(false)
+            : await context.PrintAsync<MigrationView>(response, StatusView.WriteMigration).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Redraws until cancelled (Ctrl+C, exit 0) or <paramref name="count"/> frames. A failure before the first
+    /// frame ends the watch with its exit code (a wrong --server or key shows at once); later, a server that
+    /// is briefly unreachable or failing is shown under the last good frame and the watch goes on.
+    /// </summary>
+    private static async Task<int> WatchAsync(CommandContext context, string? migration, TimeSpan interval, int? count, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        string? lastFrame = null;
+        for (var frames = 1; ; frames++)
+        {
+            string frame;
+            try
+            {
+                var response = await FetchAsync(context, migration, cancellationToken).ConfigureAwait(false);
+                frame = lastFrame = Render(context, migration, interval, response);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return ExitCodes.Success;
+            }
+            catch (Exception ex) when (lastFrame is not null && !context.Json && IsTransient(ex))
+            {
+                frame = lastFrame + $"\nupdate failed at {Format.Time(DateTimeOffset.UtcNow)}: {ex.Message}\n";
+            }
+
+            await context.Out.WriteAsync(context.Interactive && !context.Json ? ClearScreen + frame : frame).ConfigureAwait(false);
+            await context.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (frames >= count)
+            {
+                return ExitCodes.Success;
+            }
+
+            try
+            {
+                await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return ExitCodes.Success;
+            }
+        }
+    }
+
+    private static Task<AdminResponse> FetchAsync(CommandContext context, string? migration, CancellationToken cancellationToken) =>
+        context.Client.GetAsync(migration is null ? ApiPaths.Migrations : ApiPaths.Migration(migration), cancellationToken);
+
+    /// <summary>One frame: a header line and the status; with --json one compact JSON document per line (NDJSON) for scripts.</summary>
+    private static string Render(CommandContext context, string? migration, TimeSpan interval, AdminResponse response)
+    {
+        if (context.Json)
+        {
+            using var document = JsonDocument.Parse(response.Text);
+            return JsonSerializer.Serialize(document.RootElement) + "\n";
+        }
+
+        var frame = new StringBuilder();
+        frame.Append($"shadowctl status  {context.Client.Server}  {Format.Time(DateTimeOffset.UtcNow)}  (every {Format.Duration(interval)}; Ctrl+C stops)\n\n");
+        if (migration is null)
+        {
+            StatusView.WriteMigrations(frame, response.Read<List<MigrationView>>());
+        }
+        else
+        {
+            StatusView.WriteMigration(frame, response.Read<MigrationView>());
+        }
+
+        // Redirected output gets frames one after another; a blank line keeps them apart.
+        return context.Interactive ? frame.ToString() : frame.Append('\n').ToString();
+    }
+
+    private static bool IsTransient(Exception ex) =>
+        ex is ServerUnreachableException || (ex is AdminApiException api && api.ExitCode == ExitCodes.ServerError);
+
+    /// <summary><c>2s</c>, <c>500ms</c>, <c>1m</c>, a plain number of seconds, or a TimeSpan (<c>00:00:02</c>).</summary>
+    private static TimeSpan ParseInterval(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value.Trim() : string.Empty;
+        var (number, unit) = text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? (text[..^2], 0.001)
+            : text.EndsWith('s') || text.EndsWith('S') ? (text[..^1], 1.0)
+            : text.EndsWith('m') || text.EndsWith('M') ? (text[..^1], 60.0)
+            : (text, 1.0);
+
+        TimeSpan? value = double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
+            ? TimeSpan.FromSeconds(amount * unit)
+            : TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) ? span : null;
+        if (value is not { } interval || interval < MinimumInterval)
+        {
+            result.AddError($"--interval '{text}' is not a duration of at least {MinimumInterval.TotalMilliseconds:0}ms, e.g. 2s, 500ms or 1m.");
+            return default;
+        }
+
+        return interval;
+    }
+}

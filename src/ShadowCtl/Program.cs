@@ -1,0 +1,1 @@
+return await ShadowCtl.ShadowCtlApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -1,0 +1,113 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using ShadowProxy.Tests.Infrastructure;
+
+namespace ShadowProxy.Tests.Comparison;
+
+/// <summary>SPEC §4 end to end: structural comparison, ignore rules, grouping, redacted samples.</summary>
+public sealed class ComparisonEndToEndTests
+{
+    [Fact]
+    public async Task Three_known_differences_yield_one_real_path_one_noise_path_and_redacted_samples()
+    {
+        // Differences: requestId (ignored by config), 12.5 vs 12.50 (equal), status casing (real).
+        await using var legacy = await TestBackend.StartAsync("legacy", context => Order(context, "12.5", "shipped"));
+        await using var candidate = await TestBackend.StartAsync("candidate", context => Order(context, "12.50", "SHIPPED"));
+        var config = TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address, "/api/orders/{**rest}");
+        config["ShadowProxy:Migrations:orders:Diff:IgnoreJsonPaths:0"] = "$.meta.requestId";
+        IgnoreTestBackendHeader(config);
+        config["ShadowProxy:Migrations:orders:Redact:JsonPaths:0"] = "$.customer.email";
+        await using var proxy = await TestProxy.StartAsync(config);
+
+        for (var i = 1; i <= 100; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/orders/{i}");
+            request.Headers.Add("Authorization", "Bearer user-secret-token");
+            using var response = await proxy.Client.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+        }
+
+        JsonElement rows = default;
+        await Eventually.True(() =>
+        {
+            var summary = proxy.Admin.GetFromJsonAsync<JsonElement>("/api/v1/migrations/orders/diffs/summary").GetAwaiter().GetResult();
+            rows = summary.GetProperty("rows");
+            return rows.EnumerateArray().Any(r => r.GetProperty("path").GetString() == "$.status" && r.GetProperty("count").GetInt64() == 100);
+        }, "all 100 comparisons reached the store", TimeSpan.FromSeconds(20));
+
+        var real = rows.EnumerateArray().Where(r => !r.GetProperty("isNoise").GetBoolean()).ToList();
+        Assert.True(real.Count == 1, rows.ToString());
+        var only = real[0];
+        Assert.Equal("$.status", only.GetProperty("path").GetString());
+        Assert.Equal("GET /api/orders/{id}", only.GetProperty("endpoint").GetString());
+        Assert.Equal("ValueChanged", only.GetProperty("kind").GetString());
+        Assert.Equal(1.0, only.GetProperty("rate").GetDouble(), 3);
+        var noise = Assert.Single(rows.EnumerateArray(), r => r.GetProperty("isNoise").GetBoolean());
+        Assert.Equal("$.meta.requestId", noise.GetProperty("path").GetString());
+        Assert.DoesNotContain(rows.EnumerateArray(), r => r.GetProperty("path").GetString()!.Contains("price"));
+
+        var samples = await proxy.Admin.GetFromJsonAsync<JsonElement>("/api/v1/migrations/orders/diffs?endpoint=" + Uri.EscapeDataString("GET /api/orders/{id}"));
+        var sampleId = samples.GetProperty("samples")[0].GetProperty("id").GetInt64();
+        var sample = await proxy.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/migrations/orders/diffs/{sampleId}");
+        var stored = sample.GetProperty("sample");
+        var authorization = stored.GetProperty("request").GetProperty("headers").EnumerateArray()
+            .Single(h => h.GetProperty("key").GetString()!.Equals("Authorization", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("***", authorization.GetProperty("value").GetString());
+        foreach (var side in new[] { "legacy", "candidate" })
+        {
+            var body = JsonDocument.Parse(stored.GetProperty(side).GetProperty("body").GetProperty("content").GetString()!).RootElement;
+            Assert.Equal("***", body.GetProperty("customer").GetProperty("email").GetString());
+            Assert.Equal("Ada", body.GetProperty("customer").GetProperty("name").GetString());
+        }
+
+        var counts = await proxy.Admin.GetFromJsonAsync<JsonElement>("/api/v1/migrations/orders");
+        Assert.Equal(100, counts.GetProperty("counters").GetProperty("diff").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_noise_mark_applies_to_the_next_comparisons()
+    {
+        await using var legacy = await TestBackend.StartAsync("legacy", context => Order(context, "12.5", "shipped"));
+        await using var candidate = await TestBackend.StartAsync("candidate", context => Order(context, "12.5", "SHIPPED"));
+        var config = TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address, "/api/orders/{**rest}");
+        config["ShadowProxy:Migrations:orders:Diff:IgnoreJsonPaths:0"] = "$.meta.requestId";
+        IgnoreTestBackendHeader(config);
+        await using var proxy = await TestProxy.StartAsync(config);
+
+        using (var mark = await proxy.Admin.PostAsJsonAsync("/api/v1/migrations/orders/noise", new { path = "$.status", endpoint = "GET /api/orders/{id}" }))
+        {
+            mark.EnsureSuccessStatusCode();
+        }
+
+        for (var i = 1; i <= 20; i++)
+        {
+            (await proxy.Client.GetAsync($"/api/orders/{i}")).Dispose();
+        }
+
+        await Eventually.True(() =>
+        {
+            var view = proxy.Admin.GetFromJsonAsync<JsonElement>("/api/v1/migrations/orders").GetAwaiter().GetResult();
+            return view.GetProperty("counters").GetProperty("noise").GetInt64() == 20;
+        }, "all 20 comparisons counted as noise");
+        var after = await proxy.Admin.GetFromJsonAsync<JsonElement>("/api/v1/migrations/orders");
+        Assert.Equal(0, after.GetProperty("counters").GetProperty("diff").GetInt64());
+    }
+
+    // The test backends name themselves in X-Backend: a real header difference these tests are not about.
+    private static void IgnoreTestBackendHeader(Dictionary<string, string?> config)
+    {
+        config["ShadowProxy:Migrations:orders:Diff:IgnoreHeaders:0"] = "Date";
+        config["ShadowProxy:Migrations:orders:Diff:IgnoreHeaders:1"] = "X-Backend";
+    }
+
+    private static Task Order(HttpContext context, string price, string status)
+    {
+        context.Response.ContentType = "application/json";
+        var id = context.Request.Path.Value!.Split('/')[^1];
+        var requestId = Guid.NewGuid();
+        var json = "{\"id\":" + id + ",\"price\":" + price + ",\"status\":\"" + status + "\",\"meta\":{\"requestId\":\"" + requestId + "\"},"
+            + "\"customer\":{\"name\":\"Ada\",\"email\":\"ada@example.com\"}}";
+        return context.Response.WriteAsync(json);
+    }
+}
