@@ -1,5 +1,6 @@
 using Prometheus;
 using ShadowProxy.Metrics;
+using ShadowProxy.Storage;
 
 namespace ShadowProxy.Admin;
 
@@ -19,11 +20,24 @@ internal static class AdminEndpoints
             endpoints.MapMetrics("/metrics", metrics.Registry);
             Dashboard.DashboardEndpoints.Map(endpoints);
 
-            var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AdminAuthorization.FilterAsync);
+            var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AdminAuthorization.FilterAsync).AddEndpointFilter(StoreUnavailableAsync);
             api.MapMigrationEndpoints();
             api.MapDiffEndpoints();
             api.MapFallback(() => AdminProblems.NotFound("No such admin API endpoint; see SPEC §5 for the list."));
         });
+    }
+
+    /// <summary>Fleet mode: the shared store is unreachable → 503 problem+json saying so (SPEC §8).</summary>
+    private static async ValueTask<object?> StoreUnavailableAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            return AdminProblems.Unavailable(ex.Message);
+        }
     }
 }
 
@@ -32,6 +46,7 @@ internal sealed class ReadinessState
 {
     private volatile bool _started;
     private volatile string? _degradedReason;
+    private volatile string? _configurationProblem;
 
     public bool IsReady => _started;
 
@@ -39,5 +54,19 @@ internal sealed class ReadinessState
 
     public void SetDegraded(string? reason) => _degradedReason = reason;
 
-    public string Describe() => !_started ? "starting" : _degradedReason is null ? "ready" : "degraded: " + _degradedReason;
+    /// <summary>A rejected configuration reload; the data path still serves on the last good one.</summary>
+    public void SetConfigurationProblem(string? problem) => _configurationProblem = problem;
+
+    public string? ConfigurationProblem => _configurationProblem;
+
+    public string Describe()
+    {
+        if (!_started)
+        {
+            return "starting";
+        }
+
+        var problems = new[] { _degradedReason, _configurationProblem }.Where(p => p is not null).ToList();
+        return problems.Count == 0 ? "ready" : "degraded: " + string.Join("; ", problems);
+    }
 }

@@ -67,11 +67,15 @@ internal static class AdminAuthorization
 {
     public const string ActorItem = "ShadowProxy.Actor";
 
+    private const string RoleItem = "ShadowProxy.Role";
+
     public static TBuilder RequireRole<TBuilder>(this TBuilder builder, AdminRole role)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new RequiredRole(role));
 
     public static string Actor(this HttpContext context) => context.Items[ActorItem] as string ?? ApiKeyAuthenticator.OpenAccess.Name;
+
+    public static AdminRole Role(this HttpContext context) => context.Items[RoleItem] as AdminRole? ?? ApiKeyAuthenticator.OpenAccess.Role;
 
     public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
@@ -93,6 +97,7 @@ internal static class AdminAuthorization
         }
 
         context.Items[ActorItem] = identity.Name;
+        context.Items[RoleItem] = identity.Role;
         return await next(invocation).ConfigureAwait(false);
     }
 }

@@ -40,6 +40,8 @@ internal static class MigrationEndpoints
         api.MapPost("rollback", RollbackAllAsync).RequireRole(AdminRole.Sre);
 
         api.MapGet("audit", AuditAsync);
+        api.MapGet("whoami", (HttpContext context, ApiKeyAuthenticator authenticator) =>
+            Results.Ok(new WhoAmI(context.Actor(), context.Role().ToString(), authenticator.IsOpen)));
         api.MapGet("migrations/{name}/report", (string name, string? format, MigrationRegistry registry, EndpointReport report, TimeProvider time) =>
         {
             if (!registry.TryGet(name, out var migration))
@@ -257,6 +259,9 @@ internal sealed record MigrationView(
             GatesView.From(migration.LastGateReport ?? GateEvaluator.Evaluate(migration.Gates.Snapshot(now), ramp.Gates), ramp.Gates));
     }
 }
+
+/// <summary>The caller as the admin API sees it, so a client can show only what the role may do.</summary>
+internal sealed record WhoAmI(string Name, string Role, bool Open);
 
 /// <summary>One migration's part of a rollback of all: whether this call changed it.</summary>
 internal sealed record RollbackAllItem(string Result, MigrationView Migration);

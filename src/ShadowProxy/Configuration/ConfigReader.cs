@@ -79,9 +79,17 @@ internal sealed class ConfigReader
         var redis = node.Child("Redis");
         redis.Expect(_errors, "Configuration", "KeyPrefix");
         var provider = Enum(node.Child("Provider"), defaults.Provider);
+        var redisConfiguration = String(redis.Child("Configuration")) ?? defaults.Redis.Configuration;
         if (provider == StoreProvider.Redis)
         {
-            _errors.Add(new(node.Child("Provider").Path, "Redis (fleet mode) is not available in this version; use Sqlite"));
+            try
+            {
+                StackExchange.Redis.ConfigurationOptions.Parse(redisConfiguration);
+            }
+            catch (ArgumentException ex)
+            {
+                _errors.Add(new(redis.Child("Configuration").Path, $"'{redisConfiguration}' is not a Redis configuration string (host:port[,option=value...]): {ex.Message}"));
+            }
         }
 
         return new StoreOptions
@@ -90,7 +98,7 @@ internal sealed class ConfigReader
             Sqlite = new SqliteStoreOptions { Path = String(sqlite.Child("Path")) ?? defaults.Sqlite.Path },
             Redis = new RedisStoreOptions
             {
-                Configuration = String(redis.Child("Configuration")) ?? defaults.Redis.Configuration,
+                Configuration = redisConfiguration,
                 KeyPrefix = String(redis.Child("KeyPrefix")) ?? defaults.Redis.KeyPrefix,
             },
             SamplesPerPath = Int(node.Child("SamplesPerPath")) ?? defaults.SamplesPerPath,

@@ -8,6 +8,7 @@ using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
+using ShadowProxy.Observability;
 using ShadowProxy.Proxy;
 using ShadowProxy.Shadow;
 using ShadowProxy.Storage;
@@ -72,6 +73,7 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<INoiseMarksChanged, NoiseMarksApplier>();
         builder.Services.AddSingleton<MigrationController>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
+        builder.Services.AddHostedService<ConfigReloader>();
         builder.Services.AddSingleton<EndpointReport>();
         builder.Services.AddSingleton<IComparisonSink>(sp => sp.GetRequiredService<EndpointReport>());
         builder.Services.AddSingleton<IComparisonSink, DiffStoreSink>();
@@ -81,6 +83,7 @@ internal static partial class ShadowProxyHost
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .LoadFromMemory(MigrationProxyConfig.Routes(options), MigrationProxyConfig.Clusters(options))
             .AddTransforms<FailoverTransformProvider>();
+        builder.Services.AddShadowProxyTelemetry(builder.Configuration);
         services?.Invoke(builder.Services);
 
         var app = builder.Build();

@@ -1,5 +1,6 @@
 using Prometheus;
 using ShadowProxy.Core.Comparison;
+using ShadowProxy.Storage;
 
 namespace ShadowProxy.Metrics;
 
@@ -10,7 +11,8 @@ namespace ShadowProxy.Metrics;
 /// </summary>
 internal sealed class ProxyMetrics
 {
-    public ProxyMetrics()
+    /// <param name="recorder">The diff recorder whose drops and store errors are exported, when there is one.</param>
+    public ProxyMetrics(DiffRecorder? recorder = null)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
@@ -26,7 +28,13 @@ internal sealed class ProxyMetrics
         CandidateWeight = factory.CreateGauge("shadowproxy_candidate_weight_percent", "Share of cohorts served by the candidate, in percent.", "migration");
         Rollbacks = factory.CreateCounter("shadowproxy_rollbacks_total", "Rollbacks by trigger.", "migration", "trigger");
         Failovers = factory.CreateCounter("shadowproxy_failovers_total", "Candidate-primary requests answered by the legacy backend after a candidate failure.", "migration");
+        ConfigReloads = factory.CreateCounter("shadowproxy_config_reloads_total", "Configuration file reloads by result (applied, rejected).", "result");
         ShadowInFlight = factory.CreateGauge("shadowproxy_shadow_in_flight", "Shadow requests in flight.", "migration");
+        RuntimeMetrics.Register(Registry, factory);
+        if (recorder is not null)
+        {
+            RecorderMetrics.Register(Registry, factory, recorder);
+        }
     }
 
     public CollectorRegistry Registry { get; }
@@ -48,6 +56,8 @@ internal sealed class ProxyMetrics
     public Counter Failovers { get; }
 
     public Gauge ShadowInFlight { get; }
+
+    public Counter ConfigReloads { get; }
 
     public MigrationMetrics For(string migration) => new(this, migration);
 }

@@ -2,6 +2,7 @@ using ShadowProxy.Comparison;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Gates;
+using ShadowProxy.Core.Ramp;
 using ShadowProxy.Proxy;
 using ShadowProxy.Metrics;
 
@@ -14,7 +15,10 @@ namespace ShadowProxy.Migrations;
 internal sealed class MigrationRuntime
 {
     private MigrationSnapshot _snapshot;
+    private RampResult? _pendingRollback;
     private MigrationComparer _comparer;
+    private GateWindow _gates;
+    private CandidateFailover? _failover;
     private int _shadowInFlight;
 
     private readonly TimeProvider _time;
@@ -24,9 +28,9 @@ internal sealed class MigrationRuntime
         Name = options.Name;
         Metrics = metrics;
         _time = time;
-        Gates = new GateWindow(options.Ramp.Gates.Window);
+        _gates = new GateWindow(options.Ramp.Gates.Window);
         _comparer = new MigrationComparer(options, []);
-        Failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
+        _failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
         metrics.Weight.Set((double)initial.Weight);
         _snapshot = initial;
         LegacyClusterId = ClusterIdFor(options.Name, "legacy");
@@ -38,7 +42,7 @@ internal sealed class MigrationRuntime
     public MigrationMetrics Metrics { get; }
 
     /// <summary>The sliding window the ramp's gates are judged on: live and shadow calls, comparisons.</summary>
-    public GateWindow Gates { get; }
+    public GateWindow Gates => Volatile.Read(ref _gates);
 
     /// <summary>The comparison rules in force: diff engine, redactor, noise marks.</summary>
     public MigrationComparer Comparer => Volatile.Read(ref _comparer);
@@ -47,7 +51,7 @@ internal sealed class MigrationRuntime
         Volatile.Write(ref _comparer, Comparer.WithNoiseMarks(marks));
 
     /// <summary>Failover to legacy when the candidate fails as primary; null when disabled.</summary>
-    public CandidateFailover? Failover { get; }
+    public CandidateFailover? Failover => Volatile.Read(ref _failover);
 
     public string LegacyClusterId { get; }
 
@@ -68,6 +72,64 @@ internal sealed class MigrationRuntime
     {
         Volatile.Write(ref _snapshot, snapshot);
         Metrics.Weight.Set((double)snapshot.Weight);
+    }
+
+    /// <summary>
+    /// Fleet mode: a rollback in force here that Redis does not know yet (it was unreachable); written
+    /// by the fleet coordinator once Redis is back. Set and cleared under <see cref="ChangeLock"/>.
+    /// </summary>
+    public RampResult? PendingRollback
+    {
+        get => Volatile.Read(ref _pendingRollback);
+        set => Volatile.Write(ref _pendingRollback, value);
+    }
+
+    /// <summary>
+    /// Fleet mode: applies a state another instance wrote when it is not older than the one in force
+    /// (never an older version), unless a pending local rollback is in force and the state is not a
+    /// rollback. True when applied.
+    /// </summary>
+    public async Task<bool> ApplyRemoteAsync(RampState remote, CancellationToken cancellationToken)
+    {
+        await ChangeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = Current;
+            if (remote.Version < current.State.Version || remote == current.State
+                || (PendingRollback is not null && remote.Status != MigrationStatus.RolledBack))
+            {
+                return false;
+            }
+
+            Publish(new MigrationSnapshot(current.Options, remote));
+            return true;
+        }
+        finally
+        {
+            ChangeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// A configuration reload: the new options take effect with the next request, on the ramp state
+    /// given (already fitted to the new stages). The comparer keeps its noise marks; the gate window
+    /// and the breaker restart only when their own settings changed. Called under <see cref="ChangeLock"/>.
+    /// </summary>
+    public void ApplyOptions(MigrationOptions options, RampState state)
+    {
+        var previous = Current.Options;
+        Volatile.Write(ref _comparer, new MigrationComparer(options, Comparer.NoiseMarks));
+        if (options.Ramp.Gates.Window != previous.Ramp.Gates.Window)
+        {
+            Volatile.Write(ref _gates, new GateWindow(options.Ramp.Gates.Window));
+        }
+
+        if (options.Failover != previous.Failover)
+        {
+            Volatile.Write(ref _failover, options.Failover.Enabled ? new CandidateFailover(options.Failover, _time) : null);
+        }
+
+        Publish(new MigrationSnapshot(options, state));
     }
 
     /// <summary>Takes a shadow slot unless <paramref name="maxInFlight"/> are taken; never waits.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Http.Features;
 using ShadowProxy.Comparison;
 using ShadowProxy.Core.Buffers;
 using ShadowProxy.Core.Comparison;
@@ -67,7 +68,8 @@ internal sealed partial class ShadowDispatcher(
                 RouteTemplate = routeTemplate,
                 Path = context.Request.Path.Value ?? "/",
                 Query = context.Request.QueryString.Value ?? string.Empty,
-                ClientActivity = Activity.Current?.Context ?? default,
+                // The client request's server span (Activity.Current is YARP's proxy.forwarder here).
+                ClientActivity = (context.Features.Get<IHttpActivityFeature>()?.Activity ?? Activity.Current)?.Context ?? default,
             };
         }
         catch (Exception ex)
@@ -113,6 +115,11 @@ internal sealed partial class ShadowDispatcher(
             message.Content.Headers.ContentLength = body.Length;
         }
 
+        // The client's trace context is not the shadow's: the shadow is its own trace, and when it is
+        // traced the HttpClient span injects a traceparent of its own (DESIGN-NOTES: link, don't parent).
+        message.Headers.Remove("traceparent");
+        message.Headers.Remove("tracestate");
+        message.Headers.Remove("Request-Id");
         message.Headers.TryAddWithoutValidation(ShadowHeader, "true");
         return message;
     }
@@ -176,7 +183,8 @@ internal sealed partial class ShadowDispatcher(
     {
         // Its own trace root, linked to the client's span: shadow time never inflates the client's trace.
         ActivityLink[]? links = call.ClientActivity == default ? null : [new ActivityLink(call.ClientActivity)];
-        var activity = ActivitySource.StartActivity("shadow " + call.Message.Method.Method, ActivityKind.Client, parentContext: default, links: links);
+        // Internal: the HttpClient span under it is the client span of the call (and carries the traceparent).
+        var activity = ActivitySource.StartActivity("shadow " + call.Message.Method.Method, ActivityKind.Internal, parentContext: default, links: links);
         activity?.SetTag("shadowproxy.migration", call.Migration.Name);
         activity?.SetTag("shadowproxy.backend", shadowBackend == Backend.Legacy ? "legacy" : "candidate");
         return activity;

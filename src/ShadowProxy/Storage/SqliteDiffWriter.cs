@@ -250,7 +250,7 @@ internal sealed class SqliteDiffWriter
         return Run(delete, excess);
     }
 
-    private static string Payload(ComparisonRecord record)
+    internal static string Payload(ComparisonRecord record)
     {
         var sample = record.Sample!;
         var capped = sample with

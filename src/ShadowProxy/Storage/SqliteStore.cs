@@ -223,22 +223,7 @@ internal sealed partial class SqliteStore : IStateStore, IDiffStore, IAsyncDispo
     private static AuditEntry NoiseAudit(SqliteConnection connection, SqliteTransaction transaction, string action, string migration, string path, string? endpoint, string actor, DateTimeOffset at, string? reason)
     {
         using var version = Command(connection, transaction, "SELECT version FROM ramp_state WHERE migration = $m", ("$m", migration));
-        var described = NoiseAuditActions.Describe(path, endpoint);
-        var marked = action == NoiseAuditActions.Mark;
-        return new AuditEntry
-        {
-            Time = at,
-            Migration = migration,
-            Actor = actor,
-            Action = action,
-            From = marked ? "difference: " + described : "noise: " + described,
-            To = marked ? "noise: " + described : "difference: " + described,
-            Reason = reason,
-            Trigger = AuditTrigger.Manual,
-
-            // Noise marks do not change the ramp state: the entry names the version in force.
-            Version = version.ExecuteScalar() is long current ? current : 0,
-        };
+        return Storage.NoiseAudit.Create(action, migration, path, endpoint, actor, at, reason, version.ExecuteScalar() is long current ? current : 0);
     }
 
     private void AppendAudit(SqliteConnection connection, SqliteTransaction transaction, AuditEntry entry)

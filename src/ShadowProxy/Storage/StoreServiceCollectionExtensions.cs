@@ -1,5 +1,9 @@
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
+using ShadowProxy.Admin;
+using ShadowProxy.Fleet;
+using ShadowProxy.Migrations;
+using ShadowProxy.Storage.Redis;
 
 namespace ShadowProxy.Storage;
 
@@ -19,8 +23,23 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton<IStateStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<IDiffStore>(sp => sp.GetRequiredService<SqliteStore>());
                 break;
+            case StoreProvider.Redis:
+                services.AddSingleton(sp => new RedisConnection(options.Store.Redis, sp.GetRequiredService<ILogger<RedisConnection>>()));
+                services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisConnection>(), options.Store, sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<IStateStore>(sp => sp.GetRequiredService<RedisStore>());
+                services.AddSingleton<IDiffStore>(sp => sp.GetRequiredService<RedisStore>());
+
+                // Registered (so started) before the migration controller: it subscribes before the controller restores.
+                services.AddSingleton(sp => new FleetCoordinator(
+                    sp.GetRequiredService<MigrationRegistry>(),
+                    sp.GetRequiredService<RedisStore>(),
+                    sp.GetRequiredService<ReadinessState>(),
+                    sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILogger<FleetCoordinator>>()));
+                services.AddHostedService(sp => sp.GetRequiredService<FleetCoordinator>());
+                break;
             default:
-                throw new NotSupportedException($"{ShadowProxyOptions.SectionName}:Store:Provider: {options.Store.Provider} is not available in this build; use Sqlite.");
+                throw new NotSupportedException($"{ShadowProxyOptions.SectionName}:Store:Provider: {options.Store.Provider} is not available in this build.");
         }
 
         services.AddSingleton(sp => new DiffRecorder(

@@ -26,6 +26,7 @@ public sealed class AdminAuthorizationTests : IAsyncLifetime
         { "GET", "/api/v1/migrations/orders/diffs", "Viewer" },
         { "GET", "/api/v1/migrations/orders/report", "Viewer" },
         { "GET", "/api/v1/audit", "Viewer" },
+        { "GET", "/api/v1/whoami", "Viewer" },
         { "POST", "/api/v1/migrations/orders/pause", "Sre" },
         { "POST", "/api/v1/migrations/orders/resume", "Sre" },
         { "POST", "/api/v1/migrations/orders/rollback", "Sre" },
@@ -81,6 +82,18 @@ public sealed class AdminAuthorizationTests : IAsyncLifetime
                     $"{roles[i].Item1} {method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(ViewerKey, "viewer", "Viewer")]
+    [InlineData(OperatorKey, "operator", "Operator")]
+    public async Task Whoami_names_the_key_and_its_role(string key, string name, string role)
+    {
+        using var response = await SendAsync("GET", "/api/v1/whoami", key);
+        var me = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(name, me.GetProperty("name").GetString());
+        Assert.Equal(role, me.GetProperty("role").GetString());
+        Assert.False(me.GetProperty("open").GetBoolean());
     }
 
     [Theory]

@@ -49,9 +49,13 @@ public sealed partial class DemoTrafficGeneratorTests
         Assert.All(received, r => Assert.StartsWith("/api/", r.Path));
         Assert.True(generator.RequestsSent > 0);
 
-        // Nothing more arrives once StopAsync has returned.
+        // Requests already on the wire when StopAsync cancelled them may still land (at most one per
+        // concurrency slot); after that, nothing more arrives.
         await Task.Delay(300);
-        Assert.Equal(countAtStop, received.Count);
+        var settled = received.Count;
+        Assert.InRange(settled - countAtStop, 0, 4);
+        await Task.Delay(500);
+        Assert.Equal(settled, received.Count);
     }
 
     [Fact]

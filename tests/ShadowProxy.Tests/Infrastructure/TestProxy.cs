@@ -53,9 +53,10 @@ public sealed class TestProxy : IAsyncDisposable
         };
     }
 
-    public static async Task<TestProxy> StartAsync(IDictionary<string, string?> configuration)
+    /// <param name="services">Extra service registrations, after the proxy's own (e.g. an in-memory trace exporter).</param>
+    public static async Task<TestProxy> StartAsync(IDictionary<string, string?> configuration, Action<IServiceCollection>? services = null)
     {
-        var app = ShadowProxyHost.Build([], builder => builder.AddInMemoryCollection(configuration));
+        var app = ShadowProxyHost.Build([], builder => builder.AddInMemoryCollection(configuration), services);
         await app.StartAsync();
         return new TestProxy(app);
     }

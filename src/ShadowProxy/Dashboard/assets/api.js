@@ -73,22 +73,8 @@ function describe(status, detail) {
   return detail ? `${prefix}: ${detail}` : prefix;
 }
 
-/**
- * The caller's role. The API has no "who am I" endpoint, so the dashboard asks the two role-guarded
- * command routes about a migration that cannot exist: the role check answers 403 before the route
- * answers 404, and nothing is ever changed or audited.
- */
+/** The caller's role, from GET /api/v1/whoami. */
 export async function probeRole(key = session.key) {
-  const probe = async (command) => {
-    try {
-      await api(`/migrations/${encodeURIComponent('\u2205role-probe')}/${command}`, { method: 'POST', body: {}, key });
-      return true;
-    } catch (error) {
-      if (error.status === 403) return false;
-      if (error.status === 404 || error.status === 400) return true;
-      throw error;
-    }
-  };
-  const [operator, sre] = await Promise.all([probe('weight'), probe('pause')]);
-  return operator ? 'Operator' : sre ? 'Sre' : 'Viewer';
+  const me = await api('/whoami', { key });
+  return me.role;
 }

@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ShadowProxy.Core.Gates;
+using ShadowProxy.Core.Storage;
+using StackExchange.Redis;
+
+namespace ShadowProxy.Storage.Redis;
+
+/// <remarks>
+/// Diff keys of a migration, under <c>diff:{m}:</c>: <c>ep</c> (hash endpoint → "match diff noise"),
+/// <c>ct</c> (hash endpoint⇥path⇥kind → "count noise is-noise first-ms last-ms"), <c>ctrows</c>,
+/// <c>sp</c> (hash endpoint⇥path → sample ids, oldest first), <c>ids</c> (sorted set of sample ids),
+/// <c>sh</c> / <c>sb</c> (hashes id → sample header / payload). Every key carries a TTL
+/// (<see cref="DiffTtl"/>, renewed on each write), so the diffs of a migration that stopped getting
+/// traffic expire; the bounds are those of the SQLite store, enforced atomically by the write script.
+/// </remarks>
+internal sealed partial class RedisStore
+{
+    /// <summary>How long a migration's diffs live after its last write.</summary>
+    public static readonly TimeSpan DiffTtl = TimeSpan.FromDays(30);
+
+    public Task<DiffWriteResult> WriteAsync(IReadOnlyList<ComparisonRecord> batch, CancellationToken cancellationToken = default)
+    {
+        if (batch.Count == 0)
+        {
+            return Task.FromResult(new DiffWriteResult(0, 0));
+        }
+
+        return _redis.RunAsync(async db =>
+        {
+            int stored = 0, evicted = 0;
+            foreach (var migration in batch.GroupBy(r => r.Migration, StringComparer.Ordinal))
+            {
+                var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.WriteDiffs, values: [DiffBatch(migration.Key, migration.ToList())]).ConfigureAwait(false))!;
+                stored += (int)result[0];
+                evicted += (int)result[1];
+            }
+
+            return new DiffWriteResult(stored, evicted);
+        });
+    }
+
+    public Task<DiffSummaryPage> ReadSummaryAsync(string migration, SummaryQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, SummaryQuery.MaxLimit);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Offset);
+        return _redis.RunAsync(async db =>
+        {
+            var counters = db.HashGetAllAsync(DiffKey(migration, "ct"));
+            var endpoints = db.HashGetAllAsync(DiffKey(migration, "ep"));
+            var samples = db.HashGetAllAsync(DiffKey(migration, "sp"));
+            var totals = (await endpoints.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => ParseCounts((string)e.Name!, e.Value).Total, StringComparer.Ordinal);
+            var ids = (await samples.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => SampleIds(e.Value), StringComparer.Ordinal);
+            var rows = new List<DiffSummaryRow>();
+            foreach (var entry in await counters.ConfigureAwait(false))
+            {
+                var key = ((string)entry.Name!).Split('\t');
+                var v = ((string)entry.Value!).Split(' ').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                var (endpoint, path, kind) = (key[0], key[1], key[2]);
+                var isNoise = v[2] == 1;
+                if ((query.Endpoint is not null && endpoint != query.Endpoint)
+                    || (query.PathContains is not null && !path.Contains(query.PathContains, StringComparison.Ordinal))
+                    || (query.Noise is { } noise && isNoise != noise))
+                {
+                    continue;
+                }
+
+                var total = totals.GetValueOrDefault(endpoint);
+                rows.Add(new DiffSummaryRow(endpoint, path, kind, v[0], v[1], total > 0 ? (double)v[0] / total : 0.0, isNoise,
+                    DateTimeOffset.FromUnixTimeMilliseconds(v[3]), DateTimeOffset.FromUnixTimeMilliseconds(v[4]),
+                    ids.GetValueOrDefault(endpoint + "\t" + path, []).Take(_options.SamplesPerPath).ToList()));
+            }
+
+            IOrderedEnumerable<DiffSummaryRow> sorted = query.Sort switch
+            {
+                SummarySort.Rate => rows.OrderByDescending(r => r.Rate).ThenByDescending(r => r.Count),
+                SummarySort.LastSeen => rows.OrderByDescending(r => r.LastSeen),
+                SummarySort.FirstSeen => rows.OrderByDescending(r => r.FirstSeen),
+                SummarySort.Endpoint => rows.OrderBy(r => r.Endpoint, StringComparer.Ordinal).ThenBy(r => r.Path, StringComparer.Ordinal),
+                SummarySort.Path => rows.OrderBy(r => r.Path, StringComparer.Ordinal).ThenBy(r => r.Endpoint, StringComparer.Ordinal),
+                _ => rows.OrderByDescending(r => r.Count),
+            };
+            var page = sorted.ThenBy(r => r.Endpoint, StringComparer.Ordinal).ThenBy(r => r.Path, StringComparer.Ordinal).ThenBy(r => r.Kind, StringComparer.Ordinal)
+                .Skip(query.Offset).Take(query.Limit).ToList();
+            return new DiffSummaryPage(rows.Count, query.Offset, query.Limit, page);
+        });
+    }
+
+    public Task<IReadOnlyList<SampleHeader>> ReadSamplesAsync(string migration, SampleQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, SampleQuery.MaxLimit);
+        return _redis.RunAsync<IReadOnlyList<SampleHeader>>(async db =>
+        {
+            var headers = await db.HashGetAllAsync(DiffKey(migration, "sh")).ConfigureAwait(false);
+            return headers
+                .Select(h => (Id: (long)h.Name, Header: JsonNode.Parse((string)h.Value!)!))
+                .Where(h => (query.Before is null || h.Id < query.Before)
+                    && (query.Endpoint is null || (string?)h.Header["e"] == query.Endpoint)
+                    && (query.Path is null || (h.Header["p"] as JsonArray ?? []).Any(p => (string?)p == query.Path)))
+                .OrderByDescending(h => h.Id)
+                .Take(query.Limit)
+                .Select(h => new SampleHeader(
+                    h.Id,
+                    DateTimeOffset.FromUnixTimeMilliseconds((long)h.Header["t"]!),
+                    (string)h.Header["e"]!,
+                    (string)h.Header["m"]!,
+                    (string)h.Header["q"]!,
+                    (int)h.Header["ls"]!,
+                    (int)h.Header["cs"]!,
+                    (int)h.Header["dc"]!))
+                .ToList();
+        });
+    }
+
+    public Task<SampleDetail?> ReadSampleAsync(string migration, long id, CancellationToken cancellationToken = default) =>
+        _redis.RunAsync(async db =>
+        {
+            var header = db.HashGetAsync(DiffKey(migration, "sh"), id);
+            var body = db.HashGetAsync(DiffKey(migration, "sb"), id);
+            if ((await header.ConfigureAwait(false)).IsNullOrEmpty || (await body.ConfigureAwait(false)).IsNullOrEmpty)
+            {
+                return null;
+            }
+
+            var h = JsonNode.Parse((string)header.Result!)!;
+            var payload = JsonSerializer.Deserialize((string)body.Result!, StoreJsonContext.Default.SamplePayload)
+                ?? throw new InvalidDataException($"Sample {id} has an empty payload.");
+            return new SampleDetail(id, DateTimeOffset.FromUnixTimeMilliseconds((long)h["t"]!), (string)h["e"]!, payload.Sample, payload.Differences, payload.DifferencesTruncated);
+        });
+
+    public Task<ComparisonCounts> ReadCountsAsync(string migration, CancellationToken cancellationToken = default) =>
+        _redis.RunAsync(async db =>
+        {
+            var endpoints = (await db.HashGetAllAsync(DiffKey(migration, "ep")).ConfigureAwait(false))
+                .Select(e => ParseCounts((string)e.Name!, e.Value))
+                .OrderBy(e => e.Endpoint, StringComparer.Ordinal)
+                .ToList();
+            return new ComparisonCounts(endpoints.Sum(e => e.Match), endpoints.Sum(e => e.Diff), endpoints.Sum(e => e.Noise), endpoints);
+        });
+
+    public Task<IReadOnlyList<SampleCoverage>> ReadSampleCoverageAsync(CancellationToken cancellationToken = default) =>
+        _redis.RunAsync<IReadOnlyList<SampleCoverage>>(async db =>
+        {
+            var result = new List<SampleCoverage>();
+            foreach (var migration in await db.SetMembersAsync(_redis.Key("diff:migrations")).ConfigureAwait(false))
+            {
+                foreach (var entry in await db.HashGetAllAsync(DiffKey(migration!, "sp")).ConfigureAwait(false))
+                {
+                    var key = ((string)entry.Name!).Split('\t', 2);
+                    result.Add(new SampleCoverage(migration!, key[0], key[1], SampleIds(entry.Value).Count));
+                }
+            }
+
+            return result;
+        });
+
+    private RedisKey DiffKey(string migration, string name) => _redis.Key("diff:" + migration + ":" + name);
+
+    private static EndpointCounts ParseCounts(string endpoint, RedisValue value)
+    {
+        var v = ((string)value!).Split(' ');
+        return new EndpointCounts(endpoint, long.Parse(v[0], CultureInfo.InvariantCulture), long.Parse(v[1], CultureInfo.InvariantCulture), long.Parse(v[2], CultureInfo.InvariantCulture));
+    }
+
+    private static List<long> SampleIds(RedisValue value) =>
+        ((string?)value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(id => long.Parse(id, CultureInfo.InvariantCulture)).ToList();
+
+    /// <summary>The write script's input: the batch folded into endpoint and counter deltas, and the samples.</summary>
+    private string DiffBatch(string migration, IReadOnlyList<ComparisonRecord> records)
+    {
+        var endpoints = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var counters = new Dictionary<(string Endpoint, string Path, string Kind), long[]>();
+        var samples = new JsonArray();
+        foreach (var record in records)
+        {
+            if (!endpoints.TryGetValue(record.Endpoint, out var totals))
+            {
+                endpoints[record.Endpoint] = totals = new long[3];
+            }
+
+            totals[record.Outcome switch { ComparisonTally.Match => 0, ComparisonTally.Diff => 1, _ => 2 }]++;
+            var ms = record.Timestamp.ToUnixTimeMilliseconds();
+            foreach (var difference in record.Differences)
+            {
+                var key = (record.Endpoint, difference.Path, difference.Kind);
+                if (!counters.TryGetValue(key, out var c))
+                {
+                    // count, noise, last-is-noise, first, last
+                    counters[key] = c = [0, 0, 0, long.MaxValue, long.MinValue];
+                }
+
+                c[0]++;
+                c[1] += difference.IsNoise ? 1 : 0;
+                c[3] = Math.Min(c[3], ms);
+                if (ms >= c[4])
+                {
+                    c[4] = ms;
+                    c[2] = difference.IsNoise ? 1 : 0;
+                }
+            }
+
+            if (record.Sample is { } sample)
+            {
+                var paths = new JsonArray();
+                foreach (var difference in record.Differences.Where(d => !d.IsNoise))
+                {
+                    paths.Add(new JsonArray(difference.Path, difference.Kind));
+                }
+
+                if (paths.Count > 0)
+                {
+                    samples.Add(new JsonArray(record.Endpoint, paths, ms, sample.Request.Method, sample.Request.Path + sample.Request.Query,
+                        sample.Legacy.Status, sample.Candidate.Status, record.Differences.Count, SqliteDiffWriter.Payload(record)));
+                }
+            }
+        }
+
+        var batch = new JsonObject
+        {
+            ["p"] = _redis.Prefix + "diff:" + migration + ":",
+            ["m"] = migration,
+            ["migrations"] = _redis.Prefix + "diff:migrations",
+            ["seq"] = _redis.Prefix + "diff:seq",
+            ["o"] = SqliteSchema.Overflow,
+            ["ttl"] = (long)DiffTtl.TotalSeconds,
+            ["maxEp"] = SqliteDiffWriter.MaxEndpointsPerMigration,
+            ["maxPaths"] = _options.MaxPathsPerMigration,
+            ["perPath"] = _options.SamplesPerPath,
+            ["maxSamples"] = _options.MaxSamplesPerMigration,
+            ["eps"] = new JsonArray(endpoints.Select(e => (JsonNode)new JsonArray(e.Key, e.Value[0], e.Value[1], e.Value[2])).ToArray()),
+            ["cts"] = new JsonArray(counters.Select(c => (JsonNode)new JsonArray(c.Key.Endpoint, c.Key.Path, c.Key.Kind, c.Value[0], c.Value[1], c.Value[2], c.Value[3], c.Value[4])).ToArray()),
+            ["smp"] = samples,
+        };
+        return batch.ToJsonString();
+    }
+}
