@@ -10,6 +10,12 @@ namespace ShadowProxy.Core.Buffers;
 public sealed class CappedBuffer : IDisposable
 {
     private const int InitialSize = 4096;
+
+    // Captures live as long as their shadow call (up to its Timeout), hundreds at a time. The shared
+    // pool keeps only a few arrays per size and core, so under that load most rents would allocate
+    // and the arrays would be promoted and copied by the GC. A pool of its own keeps enough of them
+    // to be reused, and reused arrays age into gen2 where collections stop copying them.
+    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: 1024);
     private byte[]? _buffer;
     private int _length;
 
@@ -63,11 +69,11 @@ public sealed class CappedBuffer : IDisposable
         }
 
         size = Math.Min(size, Math.Max(needed, Capacity));
-        var next = ArrayPool<byte>.Shared.Rent(size);
+        var next = Pool.Rent(size);
         if (_buffer is not null)
         {
             _buffer.AsSpan(0, _length).CopyTo(next);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Pool.Return(_buffer);
         }
 
         _buffer = next;
@@ -80,7 +86,7 @@ public sealed class CappedBuffer : IDisposable
         _length = 0;
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Pool.Return(buffer);
         }
     }
 }

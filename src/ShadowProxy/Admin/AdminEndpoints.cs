@@ -46,6 +46,7 @@ internal sealed class ReadinessState
 {
     private volatile bool _started;
     private volatile string? _degradedReason;
+    private volatile string? _configurationProblem;
 
     public bool IsReady => _started;
 
@@ -53,5 +54,19 @@ internal sealed class ReadinessState
 
     public void SetDegraded(string? reason) => _degradedReason = reason;
 
-    public string Describe() => !_started ? "starting" : _degradedReason is null ? "ready" : "degraded: " + _degradedReason;
+    /// <summary>A rejected configuration reload; the data path still serves on the last good one.</summary>
+    public void SetConfigurationProblem(string? problem) => _configurationProblem = problem;
+
+    public string? ConfigurationProblem => _configurationProblem;
+
+    public string Describe()
+    {
+        if (!_started)
+        {
+            return "starting";
+        }
+
+        var problems = new[] { _degradedReason, _configurationProblem }.Where(p => p is not null).ToList();
+        return problems.Count == 0 ? "ready" : "degraded: " + string.Join("; ", problems);
+    }
 }

@@ -28,6 +28,7 @@ internal sealed class ProxyMetrics
         CandidateWeight = factory.CreateGauge("shadowproxy_candidate_weight_percent", "Share of cohorts served by the candidate, in percent.", "migration");
         Rollbacks = factory.CreateCounter("shadowproxy_rollbacks_total", "Rollbacks by trigger.", "migration", "trigger");
         Failovers = factory.CreateCounter("shadowproxy_failovers_total", "Candidate-primary requests answered by the legacy backend after a candidate failure.", "migration");
+        ConfigReloads = factory.CreateCounter("shadowproxy_config_reloads_total", "Configuration file reloads by result (applied, rejected).", "result");
         ShadowInFlight = factory.CreateGauge("shadowproxy_shadow_in_flight", "Shadow requests in flight.", "migration");
         RuntimeMetrics.Register(Registry, factory);
         if (recorder is not null)
@@ -55,6 +56,8 @@ internal sealed class ProxyMetrics
     public Counter Failovers { get; }
 
     public Gauge ShadowInFlight { get; }
+
+    public Counter ConfigReloads { get; }
 
     public MigrationMetrics For(string migration) => new(this, migration);
 }

@@ -109,6 +109,56 @@ internal sealed partial class MigrationController(
     public Task<RampResult> RollbackAsync(MigrationRuntime migration, string actor, string? reason, CancellationToken cancellationToken) =>
         ChangeAsync(migration, state => RampMachine.Rollback(state, migration.Current.Options.Ramp, actor, AuditTrigger.Manual, reason, time.GetUtcNow()), cancellationToken);
 
+    /// <summary>
+    /// A configuration reload of an existing migration: the ramp state is fitted to the new stages
+    /// (never raising a weight), the new options are in force for the next request, and a changed
+    /// state is saved and audited.
+    /// </summary>
+    public async Task ApplyOptionsAsync(MigrationRuntime migration, MigrationOptions options, CancellationToken cancellationToken)
+    {
+        RampResult fitted;
+        await migration.ChangeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            fitted = RampMachine.Restore(migration.Current.State, options.Ramp, time.GetUtcNow());
+            migration.ApplyOptions(options, fitted.State);
+        }
+        finally
+        {
+            migration.ChangeLock.Release();
+        }
+
+        if (!fitted.IsChanged)
+        {
+            return;
+        }
+
+        LogChange(logger, migration.Name, fitted.Audit?.ToString() ?? fitted.State.Describe());
+        try
+        {
+            if (fleet is not null)
+            {
+                await fleet.Store.CompareAndSaveAsync(fitted.State, fitted.Audit).ConfigureAwait(false);
+            }
+            else
+            {
+                await store.SaveStateAsync(fitted.State, fitted.Audit, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A fitted state only ever lowers the weight: it stays in force and is saved with the next change.
+            LogPersistFailed(logger, migration.Name, ex);
+        }
+    }
+
+    /// <summary>A migration added by a configuration reload: its persisted state (if any) restored, then served.</summary>
+    public async Task AddAsync(MigrationRuntime migration, CancellationToken cancellationToken)
+    {
+        await RestoreAsync(migration, cancellationToken).ConfigureAwait(false);
+        registry.Add(migration);
+    }
+
     private async Task RestoreAsync(MigrationRuntime migration, CancellationToken cancellationToken)
     {
         if (fleet is not null)

@@ -17,6 +17,8 @@ internal sealed class MigrationRuntime
     private MigrationSnapshot _snapshot;
     private RampResult? _pendingRollback;
     private MigrationComparer _comparer;
+    private GateWindow _gates;
+    private CandidateFailover? _failover;
     private int _shadowInFlight;
 
     private readonly TimeProvider _time;
@@ -26,9 +28,9 @@ internal sealed class MigrationRuntime
         Name = options.Name;
         Metrics = metrics;
         _time = time;
-        Gates = new GateWindow(options.Ramp.Gates.Window);
+        _gates = new GateWindow(options.Ramp.Gates.Window);
         _comparer = new MigrationComparer(options, []);
-        Failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
+        _failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
         metrics.Weight.Set((double)initial.Weight);
         _snapshot = initial;
         LegacyClusterId = ClusterIdFor(options.Name, "legacy");
@@ -40,7 +42,7 @@ internal sealed class MigrationRuntime
     public MigrationMetrics Metrics { get; }
 
     /// <summary>The sliding window the ramp's gates are judged on: live and shadow calls, comparisons.</summary>
-    public GateWindow Gates { get; }
+    public GateWindow Gates => Volatile.Read(ref _gates);
 
     /// <summary>The comparison rules in force: diff engine, redactor, noise marks.</summary>
     public MigrationComparer Comparer => Volatile.Read(ref _comparer);
@@ -49,7 +51,7 @@ internal sealed class MigrationRuntime
         Volatile.Write(ref _comparer, Comparer.WithNoiseMarks(marks));
 
     /// <summary>Failover to legacy when the candidate fails as primary; null when disabled.</summary>
-    public CandidateFailover? Failover { get; }
+    public CandidateFailover? Failover => Volatile.Read(ref _failover);
 
     public string LegacyClusterId { get; }
 
@@ -106,6 +108,28 @@ internal sealed class MigrationRuntime
         {
             ChangeLock.Release();
         }
+    }
+
+    /// <summary>
+    /// A configuration reload: the new options take effect with the next request, on the ramp state
+    /// given (already fitted to the new stages). The comparer keeps its noise marks; the gate window
+    /// and the breaker restart only when their own settings changed. Called under <see cref="ChangeLock"/>.
+    /// </summary>
+    public void ApplyOptions(MigrationOptions options, RampState state)
+    {
+        var previous = Current.Options;
+        Volatile.Write(ref _comparer, new MigrationComparer(options, Comparer.NoiseMarks));
+        if (options.Ramp.Gates.Window != previous.Ramp.Gates.Window)
+        {
+            Volatile.Write(ref _gates, new GateWindow(options.Ramp.Gates.Window));
+        }
+
+        if (options.Failover != previous.Failover)
+        {
+            Volatile.Write(ref _failover, options.Failover.Enabled ? new CandidateFailover(options.Failover, _time) : null);
+        }
+
+        Publish(new MigrationSnapshot(options, state));
     }
 
     /// <summary>Takes a shadow slot unless <paramref name="maxInFlight"/> are taken; never waits.</summary>

@@ -1,0 +1,31 @@
+# Load generation with wrk: fixed connections and duration, one thread.
+# With PIN_WRK=1 wrk is pinned to the last CPU (see README, "Hardware caveat").
+
+wrk_cmd() {
+  local cmd=(wrk -t1 -c"$CONNECTIONS" -d"$1"s --timeout 5s -s "$BENCH_DIR/lib/wrk-report.lua" "$2")
+  if [ "${PIN_WRK:-1}" = 1 ] && [ "$(nproc)" -gt 1 ]; then
+    cmd=(taskset -c "$(($(nproc) - 1))" "${cmd[@]}")
+  fi
+  "${cmd[@]}"
+}
+
+# load SECONDS URL — run wrk and print its WRK_RESULT line as "key=value ..." (empty on failure).
+load() {
+  wrk_cmd "$1" "$2" 2>&1 | sed -n 's/^WRK_RESULT //p'
+}
+
+# field LINE KEY — the value of KEY in a "key=value ..." line.
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+
+# shadow_outcomes ADMIN_PORT — "completed dropped other" from shadowproxy_shadow_requests_total
+# (SPEC §7), or "- - -" when the metric is not there yet.
+shadow_outcomes() {
+  curl -fsS --max-time 3 "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
+    /^shadowproxy_shadow_requests_total\{/ {
+      seen = 1
+      if ($0 ~ /outcome="completed"/) c += $NF
+      else if ($0 ~ /outcome="dropped"/) d += $NF
+      else if ($0 !~ /outcome="skipped_/) o += $NF
+    }
+    END { if (seen) printf "%d %d %d\n", c, d, o; else print "- - -" }'
+}

@@ -1,0 +1,50 @@
+using ShadowProxy.Core.Configuration;
+
+namespace ShadowProxy.Admin;
+
+/// <summary>Endpoint metadata: the least role allowed to call it (Viewer when absent).</summary>
+internal sealed record RequiredRole(AdminRole Role);
+
+/// <summary>
+/// The admin API's authentication and role check (SPEC §5): missing or unknown key → 401, too
+/// weak a role → 403, both as problem+json. The caller's name is left in
+/// <see cref="HttpContext.Items"/> for the audit log.
+/// </summary>
+internal static class AdminAuthorization
+{
+    public const string ActorItem = "ShadowProxy.Actor";
+
+    private const string RoleItem = "ShadowProxy.Role";
+
+    public static TBuilder RequireRole<TBuilder>(this TBuilder builder, AdminRole role)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RequiredRole(role));
+
+    public static string Actor(this HttpContext context) => context.Items[ActorItem] as string ?? ApiKeyAuthenticator.OpenAccess.Name;
+
+    public static AdminRole Role(this HttpContext context) => context.Items[RoleItem] as AdminRole? ?? ApiKeyAuthenticator.OpenAccess.Role;
+
+    public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        var authenticator = context.RequestServices.GetRequiredService<ApiKeyAuthenticator>();
+        var identity = authenticator.Authenticate(context.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null);
+        if (identity is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return AdminProblems.Unauthorized(context.Request.Headers.Authorization.Count == 0
+                ? "This endpoint needs an API key: send 'Authorization: Bearer <key>'."
+                : "The API key is not one of the configured keys.");
+        }
+
+        var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredRole>()?.Role ?? AdminRole.Viewer;
+        if (identity.Role < required)
+        {
+            return AdminProblems.Forbidden($"Key '{identity.Name}' has role {identity.Role}; this needs {required} or above.");
+        }
+
+        context.Items[ActorItem] = identity.Name;
+        context.Items[RoleItem] = identity.Role;
+        return await next(invocation).ConfigureAwait(false);
+    }
+}
