@@ -53,6 +53,7 @@ internal sealed partial class MigrationController(
                 {
                     try
                     {
+                        await SaveUnsavedAsync(migration, stoppingToken).ConfigureAwait(false);
                         await EvaluateAsync(migration, stoppingToken).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
@@ -92,6 +93,31 @@ internal sealed partial class MigrationController(
         }
 
         await ChangeAsync(migration, state => RampMachine.Evaluate(state, options.Ramp, report, now), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Retries the save of a lowered weight the store refused earlier (its audit entry the store keeps).</summary>
+    private async Task SaveUnsavedAsync(MigrationRuntime migration, CancellationToken cancellationToken)
+    {
+        if (!migration.HasUnsavedState)
+        {
+            return;
+        }
+
+        await migration.ChangeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await store.SaveStateAsync(migration.Current.State, null, cancellationToken).ConfigureAwait(false);
+            migration.HasUnsavedState = false;
+            LogSavedLate(logger, migration.Name, migration.Current.State.Describe());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Still failing: tried again on the next tick.
+        }
+        finally
+        {
+            migration.ChangeLock.Release();
+        }
     }
 
     public Task<RampResult> PromoteAsync(MigrationRuntime migration, string actor, string? reason, CancellationToken cancellationToken) =>
@@ -273,6 +299,7 @@ internal sealed partial class MigrationController(
                     if (fleet is null)
                     {
                         await store.SaveStateAsync(result.State, result.Audit, cancellationToken).ConfigureAwait(false);
+                        migration.HasUnsavedState = false;
                     }
                     else
                     {
@@ -288,8 +315,10 @@ internal sealed partial class MigrationController(
                         throw Unavailable(fleet, ex);
                     }
 
-                    // The lower weight stays in force locally; it is saved with the next change (fleet: by the coordinator).
+                    // The lower weight stays in force locally; the timer saves it once the store is back
+                    // (fleet: the coordinator writes it to Redis).
                     migration.PendingRollback = fleet is null ? null : result;
+                    migration.HasUnsavedState = fleet is null;
                     LogPersistFailed(logger, migration.Name, ex);
                 }
 
@@ -348,4 +377,7 @@ internal sealed partial class MigrationController(
 
     [LoggerMessage(EventId = 33, Level = LogLevel.Error, Message = "Migration {Migration}: the new state is in force but could not be saved")]
     private static partial void LogPersistFailed(ILogger logger, string migration, Exception exception);
+
+    [LoggerMessage(EventId = 35, Level = LogLevel.Information, Message = "Migration {Migration}: the state in force is saved now that the store answers again: {State}")]
+    private static partial void LogSavedLate(ILogger logger, string migration, string state);
 }

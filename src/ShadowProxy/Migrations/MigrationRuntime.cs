@@ -20,6 +20,7 @@ internal sealed class MigrationRuntime
     private GateWindow _gates;
     private CandidateFailover? _failover;
     private int _shadowInFlight;
+    private bool _hasUnsavedState;
 
     private readonly TimeProvider _time;
 
@@ -72,6 +73,16 @@ internal sealed class MigrationRuntime
     {
         Volatile.Write(ref _snapshot, snapshot);
         Metrics.Weight.Set((double)snapshot.Weight);
+    }
+
+    /// <summary>
+    /// A lowered weight in force here that the store failed to save; the controller retries until it
+    /// is saved. Set and cleared under <see cref="ChangeLock"/>.
+    /// </summary>
+    public bool HasUnsavedState
+    {
+        get => Volatile.Read(ref _hasUnsavedState);
+        set => Volatile.Write(ref _hasUnsavedState, value);
     }
 
     /// <summary>
