@@ -59,6 +59,12 @@ internal static partial class ShadowProxyHost
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
+        // Hosting opens a logging scope for every request whenever its category is enabled at all;
+        // it only ever logs request start/finish, which a proxy does not want. Off, the data path is
+        // ~10 % faster (benchmarks/run, shadow off vs plain YARP: 0.90 → 1.00). Trace ids still reach
+        // log lines through ActivityTrackingOptions.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(listeners);
         builder.Services.AddSingleton(TimeProvider.System);

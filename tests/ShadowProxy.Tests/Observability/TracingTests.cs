@@ -100,9 +100,17 @@ public sealed class TracingTests
         await using var legacy = await TestBackend.StartAsync("legacy");
         await using var candidate = await TestBackend.StartAsync("candidate");
         var logs = new CapturingLoggerProvider();
+        var exported = new List<Activity>();
+
+        // Traced, as in production with an OTLP endpoint. Untraced, the proxy creates no per-request
+        // Activity (that is ~10 % of its throughput), so request logs then carry no trace id.
         await using var proxy = await TestProxy.StartAsync(
             TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address),
-            services => services.AddSingleton<ILoggerProvider>(logs));
+            services =>
+            {
+                services.AddSingleton<ILoggerProvider>(logs);
+                services.AddShadowProxyTracing(tracing => tracing.AddInMemoryExporter(exported));
+            });
 
         for (var i = 0; i < 5; i++)
         {
@@ -112,6 +120,7 @@ public sealed class TracingTests
 
         var trace = ActivityTraceId.CreateRandom();
         using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/migrations/orders/rollback") { Content = JsonContent.Create(new { reason = "candidate returns stale prices" }) })
+        using (SuppressInstrumentationScope.Begin())
         {
             request.Headers.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
             using var response = await proxy.Admin.SendAsync(request);
