@@ -41,7 +41,9 @@ internal static class ShadowCtlApp
             return ExitCodes.Usage;
         }
 
-        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };
+        // Ctrl+C cancels the command and waits for it to finish cleanly (a watch then exits 0); the
+        // default two seconds are not always enough on a loaded machine.
+        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
         return await parseResult.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
     }
 
