@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Threading.Channels;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Shadow;
@@ -61,22 +62,44 @@ internal sealed class ComparisonQueue
 
     public void Complete() => _channel.Writer.TryComplete();
 
-    private static List<KeyValuePair<string, string>> RequestHeaders(HttpRequestMessage message)
+    /// <summary>
+    /// The shadow request's headers, read only when something asks (a stored sample): most
+    /// comparisons never need them, so they are not copied per request.
+    /// </summary>
+    private static IReadOnlyList<KeyValuePair<string, string>> RequestHeaders(HttpRequestMessage message) =>
+        new LazyHeaders(message.Headers, message.Content?.Headers);
+
+    private sealed class LazyHeaders(HttpHeaders headers, HttpHeaders? contentHeaders) : IReadOnlyList<KeyValuePair<string, string>>
     {
-        var headers = new List<KeyValuePair<string, string>>();
-        foreach (var header in message.Headers.NonValidated)
-        {
-            headers.Add(new(header.Key, header.Value.ToString()));
-        }
+        private List<KeyValuePair<string, string>>? _list;
 
-        if (message.Content is not null)
+        private List<KeyValuePair<string, string>> List => _list ??= Materialize();
+
+        public int Count => List.Count;
+
+        public KeyValuePair<string, string> this[int index] => List[index];
+
+        public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => List.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private List<KeyValuePair<string, string>> Materialize()
         {
-            foreach (var header in message.Content.Headers.NonValidated)
+            var list = new List<KeyValuePair<string, string>>();
+            foreach (var header in headers.NonValidated)
             {
-                headers.Add(new(header.Key, header.Value.ToString()));
+                list.Add(new(header.Key, header.Value.ToString()));
             }
-        }
 
-        return headers;
+            if (contentHeaders is not null)
+            {
+                foreach (var header in contentHeaders.NonValidated)
+                {
+                    list.Add(new(header.Key, header.Value.ToString()));
+                }
+            }
+
+            return list;
+        }
     }
 }

@@ -26,6 +26,9 @@ internal sealed partial class ShadowDispatcher(
     ILogger<ShadowDispatcher> logger)
 {
     public const string ShadowHeader = "X-Shadow-Request";
+
+    // Shadows in flight at shutdown end within their Timeout, or when the host disposes the shadow clients.
+    private readonly TimeoutSourcePool _timeouts = new(time);
     public static readonly ActivitySource ActivitySource = new("ShadowProxy.Shadow");
 
     private const int ReadChunkSize = 16 * 1024;
@@ -132,13 +135,12 @@ internal sealed partial class ShadowDispatcher(
         using var activity = StartActivity(call, shadowBackend);
         CapturedResponse? shadowResponse = null;
         var start = time.GetTimestamp();
-        using var timeoutSource = new CancellationTokenSource(timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, lifetime.ApplicationStopping);
+        var timeoutSource = _timeouts.Rent(timeout);
         try
         {
             var invoker = clients.Get(call.Snapshot.Options.Shadow.MaxInFlight);
-            using var response = await invoker.SendAsync(call.Message, linked.Token).ConfigureAwait(false);
-            var body = await ReadBoundedAsync(response, call.Snapshot.Options.Shadow.MaxBodyBytes, linked.Token).ConfigureAwait(false);
+            using var response = await invoker.SendAsync(call.Message, timeoutSource.Token).ConfigureAwait(false);
+            var body = await ReadBoundedAsync(response, call.Snapshot.Options.Shadow.MaxBodyBytes, timeoutSource.Token).ConfigureAwait(false);
             shadowResponse = new CapturedResponse((int)response.StatusCode, CopyHeaders(response), body, time.GetElapsedTime(start));
             migration.Metrics.Shadow(ShadowOutcome.Completed);
             migration.RecordCall(shadowBackend, shadowResponse.IsError, shadowResponse.Duration);
@@ -168,6 +170,7 @@ internal sealed partial class ShadowDispatcher(
         {
             migration.ExitShadow();
             call.Message.Dispose();
+            _timeouts.Return(timeoutSource);
         }
 
         if (shadowResponse is null)
