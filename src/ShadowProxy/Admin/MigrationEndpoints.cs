@@ -39,6 +39,10 @@ internal static class MigrationEndpoints
             .RequireRole(AdminRole.Sre);
         api.MapPost("rollback", RollbackAllAsync).RequireRole(AdminRole.Sre);
 
+        api.MapGet("migrations/{name}/history", (string name, MigrationRegistry registry, TimeProvider time) =>
+            registry.TryGet(name, out var migration)
+                ? Results.Ok(new RateHistoryView(RateHistory.Interval.TotalSeconds, [.. migration.History.Points(), RateHistory.Sample(migration, time.GetUtcNow())]))
+                : AdminProblems.UnknownMigration(name));
         api.MapGet("audit", AuditAsync);
         api.MapGet("whoami", (HttpContext context, ApiKeyAuthenticator authenticator) =>
             Results.Ok(new WhoAmI(context.Actor(), context.Role().ToString(), authenticator.IsOpen)));
@@ -259,6 +263,12 @@ internal sealed record MigrationView(
             GatesView.From(migration.LastGateReport ?? GateEvaluator.Evaluate(migration.Gates.Snapshot(now), ramp.Gates), ramp.Gates));
     }
 }
+
+/// <summary>
+/// The last hour of cumulative counters, one point per interval and the current values last
+/// (rates are differences between points).
+/// </summary>
+internal sealed record RateHistoryView(double IntervalSeconds, IReadOnlyList<RatePoint> Points);
 
 /// <summary>The caller as the admin API sees it, so a client can show only what the role may do.</summary>
 internal sealed record WhoAmI(string Name, string Role, bool Open);

@@ -53,6 +53,7 @@ internal sealed partial class MigrationController(
                 {
                     try
                     {
+                        migration.History.SampleIfDue(migration, time.GetUtcNow());
                         await SaveUnsavedAsync(migration, stoppingToken).ConfigureAwait(false);
                         await EvaluateAsync(migration, stoppingToken).ConfigureAwait(false);
                     }

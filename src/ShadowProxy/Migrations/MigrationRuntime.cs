@@ -65,6 +65,9 @@ internal sealed class MigrationRuntime
     /// <summary>Serializes state changes of this migration (admin commands, the ramp timer); never taken on the request path.</summary>
     public SemaphoreSlim ChangeLock { get; } = new(1, 1);
 
+    /// <summary>The last hour of counters, for rate charts.</summary>
+    public RateHistory History { get; } = new();
+
     /// <summary>The gate report of the last evaluation, for the admin API.</summary>
     public GateReport? LastGateReport { get; set; }
 

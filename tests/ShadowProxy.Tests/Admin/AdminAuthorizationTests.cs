@@ -27,6 +27,7 @@ public sealed class AdminAuthorizationTests : IAsyncLifetime
         { "GET", "/api/v1/migrations/orders/report", "Viewer" },
         { "GET", "/api/v1/audit", "Viewer" },
         { "GET", "/api/v1/whoami", "Viewer" },
+        { "GET", "/api/v1/migrations/orders/history", "Viewer" },
         { "POST", "/api/v1/migrations/orders/pause", "Sre" },
         { "POST", "/api/v1/migrations/orders/resume", "Sre" },
         { "POST", "/api/v1/migrations/orders/rollback", "Sre" },

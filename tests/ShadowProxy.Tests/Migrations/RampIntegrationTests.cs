@@ -158,6 +158,32 @@ public sealed class RampIntegrationTests
             $"{view.GetProperty("stage").GetString()} {view.GetProperty("weight").GetDecimal()} {view.GetProperty("status").GetString()}";
     }
 
+    [Fact]
+    public async Task History_keeps_counter_samples_for_rate_charts()
+    {
+        await using var legacy = await TestBackend.StartAsync("legacy");
+        await using var candidate = await TestBackend.StartAsync("candidate");
+        var config = TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address);
+        config["ShadowProxy:Migrations:orders:Shadow:Enabled"] = "false";
+        await using var proxy = await TestProxy.StartAsync(config);
+        for (var i = 0; i < 10; i++)
+        {
+            await BackendOf(proxy, $"/api/orders/{i}");
+        }
+
+        // The controller samples on its first tick, then every 10 s.
+        JsonElement points = default;
+        await Eventually.True(() =>
+        {
+            var history = proxy.Admin.GetFromJsonAsync<JsonElement>("/api/v1/migrations/orders/history").GetAwaiter().GetResult();
+            points = history.GetProperty("points");
+            return points.GetArrayLength() > 0 && points[points.GetArrayLength() - 1].GetProperty("legacyRequests").GetInt64() == 10;
+        }, "a sample with the ten requests");
+        Assert.Equal(0, points[points.GetArrayLength() - 1].GetProperty("candidateRequests").GetInt64());
+        using var unknown = await proxy.Admin.GetAsync("/api/v1/migrations/nope/history");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
     private static async Task Command(TestProxy proxy, string command, object? body = null)
     {
         using var response = await proxy.Admin.PostAsJsonAsync($"/api/v1/migrations/orders/{command}", body ?? new { });

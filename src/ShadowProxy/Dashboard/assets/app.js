@@ -175,6 +175,17 @@ function stopPolling() {
   state.pollTimer = null;
 }
 
+/** The last hour from the server, so the chart is not empty when the page opens mid-incident. */
+async function seedRing(ring, name) {
+  try {
+    const history = await api(`/migrations/${encodeURIComponent(name)}/history`);
+    for (const point of history.points) ring.add(Date.parse(point.time), point);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+    // Without history the chart simply starts now.
+  }
+}
+
 async function poll() {
   stopPolling();
   if (state.polling) return;
@@ -183,7 +194,11 @@ async function poll() {
     const migrations = await api('/migrations');
     const now = Date.now();
     for (const migration of migrations) {
-      if (!state.rings.has(migration.name)) state.rings.set(migration.name, new RateRing());
+      if (!state.rings.has(migration.name)) {
+        const ring = new RateRing();
+        state.rings.set(migration.name, ring);
+        await seedRing(ring, migration.name);
+      }
       state.rings.get(migration.name).add(now, migration.counters);
     }
     updateMigrations(migrations);
