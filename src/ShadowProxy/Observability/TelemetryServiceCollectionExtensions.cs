@@ -32,6 +32,9 @@ internal static class TelemetryServiceCollectionExtensions
     public const string MigrationTag = "shadowproxy.migration";
     public const string PrimaryTag = "shadowproxy.primary";
 
+    /// <summary>Set by the data path on the server span of a request the candidate failed and legacy answered.</summary>
+    public const string FailoverTag = "shadowproxy.failover";
+
     private const string IncludeScopesKey = "Logging:Console:FormatterOptions:IncludeScopes";
 
     public static IServiceCollection AddShadowProxyTelemetry(this IServiceCollection services, IConfiguration configuration)
@@ -108,7 +111,8 @@ internal static class TelemetryServiceCollectionExtensions
         var cluster = proxy.Cluster?.Config.ClusterId;
         if (cluster is not null)
         {
-            activity.SetTag(PrimaryTag, cluster.EndsWith(".candidate", StringComparison.Ordinal) ? "candidate" : "legacy");
+            var failedOver = activity.GetTagItem(FailoverTag) is true;
+            activity.SetTag(PrimaryTag, cluster.EndsWith(".candidate", StringComparison.Ordinal) && !failedOver ? "candidate" : "legacy");
         }
     }
 

@@ -223,6 +223,10 @@ internal sealed class MigrationMiddleware(
         migration.Metrics.Failovers.Inc();
         context.Response.Clear();
         context.Features.Set<IForwarderErrorFeature>(null);
+        if (context.Features.Get<IHttpActivityFeature>()?.Activity is { } activity)
+        {
+            activity.SetTag(Observability.TelemetryServiceCollectionExtensions.FailoverTag, true);
+        }
         if (body is not null)
         {
             context.Request.Body = BufferedBody.Open(body);

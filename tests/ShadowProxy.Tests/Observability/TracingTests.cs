@@ -95,6 +95,39 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task A_request_that_failed_over_says_legacy_answered_on_its_server_span()
+    {
+        await using var legacy = await TestBackend.StartAsync("legacy");
+        await using var candidate = await TestBackend.StartAsync("candidate", context =>
+        {
+            context.Response.StatusCode = 503;
+            return Task.CompletedTask;
+        });
+        var config = TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address);
+        config["ShadowProxy:Migrations:orders:Ramp:Stages:0:Weight"] = "100";
+        config["ShadowProxy:Migrations:orders:Shadow:Enabled"] = "false";
+        var exported = new List<Activity>();
+        await using var proxy = await TestProxy.StartAsync(config, services => services.AddShadowProxyTracing(tracing => tracing.AddInMemoryExporter(exported)));
+
+        var trace = ActivityTraceId.CreateRandom();
+        var caller = ActivitySpanId.CreateRandom();
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/api/orders/1"))
+        using (SuppressInstrumentationScope.Begin())
+        {
+            request.Headers.Add("traceparent", $"00-{trace}-{caller}-01");
+            using var response = await proxy.Client.SendAsync(request);
+            Assert.Equal("legacy", response.Headers.GetValues("X-Backend").Single());
+        }
+
+        // The proxy's server span is the one whose parent is the caller (the test backends are traced too).
+        bool IsProxySpan(Activity a) => a.Kind == ActivityKind.Server && a.TraceId == trace && a.ParentSpanId == caller;
+        await Eventually.True(() => Snapshot(exported).Any(IsProxySpan), "the server span was exported");
+        var server = Snapshot(exported).Single(IsProxySpan);
+        Assert.Equal("legacy", server.GetTagItem(TelemetryServiceCollectionExtensions.PrimaryTag));
+        Assert.Equal(true, server.GetTagItem(TelemetryServiceCollectionExtensions.FailoverTag));
+    }
+
+    [Fact]
     public async Task A_rollback_logs_one_information_line_with_its_reason_and_the_trace_id()
     {
         await using var legacy = await TestBackend.StartAsync("legacy");
