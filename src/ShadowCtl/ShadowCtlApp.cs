@@ -41,9 +41,9 @@ internal static class ShadowCtlApp
             return ExitCodes.Usage;
         }
 
-        // Ctrl+C cancels the command and waits for it to finish cleanly (a watch then exits 0); the
-        // default two seconds are not always enough on a loaded machine.
-        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
+        // Signals are the caller's (Program.cs turns Ctrl+C into cancellationToken): System.CommandLine's
+        // own handling would force exit code 130 on a watch that ends cleanly with 0.
+        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null };
         return await parseResult.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
     }
 

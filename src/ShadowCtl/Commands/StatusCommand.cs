@@ -53,6 +53,19 @@ internal static class StatusCommand
     /// </summary>
     private static async Task<int> WatchAsync(CommandContext context, string? migration, TimeSpan interval, int? count, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await WatchUntilCancelledAsync(context, migration, interval, count, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C is how a watch ends, wherever in a frame it lands (fetching, drawing, flushing, waiting).
+            return ExitCodes.Success;
+        }
+    }
+
+    private static async Task<int> WatchUntilCancelledAsync(CommandContext context, string? migration, TimeSpan interval, int? count, CancellationToken cancellationToken)
+    {
         using var timer = new PeriodicTimer(interval);
         string? lastFrame = null;
         for (var frames = 1; ; frames++)
@@ -63,11 +76,7 @@ internal static class StatusCommand
                 var response = await FetchAsync(context, migration, cancellationToken).ConfigureAwait(false);
                 frame = lastFrame = Render(context, migration, interval, response);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return ExitCodes.Success;
-            }
-            catch (Exception ex) when (lastFrame is not null && !context.Json && IsTransient(ex))
+            catch (Exception ex) when (lastFrame is not null && !context.Json && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
             {
                 frame = lastFrame + $"\nupdate failed at {Format.Time(DateTimeOffset.UtcNow)}: {ex.Message}\n";
             }
@@ -79,14 +88,7 @@ internal static class StatusCommand
                 return ExitCodes.Success;
             }
 
-            try
-            {
-                await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return ExitCodes.Success;
-            }
+            await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
