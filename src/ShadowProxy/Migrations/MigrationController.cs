@@ -96,10 +96,10 @@ internal sealed partial class MigrationController(
         await ChangeAsync(migration, state => RampMachine.Evaluate(state, options.Ramp, report, now), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Retries the save of a lowered weight the store refused earlier (its audit entry the store keeps).</summary>
+    /// <summary>Saves the changes the store refused earlier (see <see cref="MigrationRuntime.Unsaved"/>), if any.</summary>
     private async Task SaveUnsavedAsync(MigrationRuntime migration, CancellationToken cancellationToken)
     {
-        if (!migration.HasUnsavedState)
+        if (migration.Unsaved is null)
         {
             return;
         }
@@ -107,17 +107,44 @@ internal sealed partial class MigrationController(
         await migration.ChangeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await store.SaveStateAsync(migration.Current.State, null, cancellationToken).ConfigureAwait(false);
-            migration.HasUnsavedState = false;
+            await SaveUnsavedLockedAsync(migration, cancellationToken).ConfigureAwait(false);
             LogSavedLate(logger, migration.Name, migration.Current.State.Describe());
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Still failing: tried again on the next tick.
+            // Still failing: tried again on the next tick, and at shutdown.
         }
         finally
         {
             migration.ChangeLock.Release();
+        }
+    }
+
+    /// <summary>Writes the pending audit entries with the state in force; clears them once all are written.</summary>
+    private async Task SaveUnsavedLockedAsync(MigrationRuntime migration, CancellationToken cancellationToken)
+    {
+        if (migration.Unsaved is not { } unsaved)
+        {
+            return;
+        }
+
+        while (unsaved.Count > 0)
+        {
+            await store.SaveStateAsync(migration.Current.State, unsaved[0], cancellationToken).ConfigureAwait(false);
+            unsaved.RemoveAt(0);
+        }
+
+        migration.Unsaved = null;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // A rollback made while the store was failing must not be lost with the process.
+        foreach (var migration in registry.All)
+        {
+            await SaveUnsavedAsync(migration, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -299,8 +326,8 @@ internal sealed partial class MigrationController(
                 {
                     if (fleet is null)
                     {
+                        await SaveUnsavedLockedAsync(migration, cancellationToken).ConfigureAwait(false);
                         await store.SaveStateAsync(result.State, result.Audit, cancellationToken).ConfigureAwait(false);
-                        migration.HasUnsavedState = false;
                     }
                     else
                     {
@@ -319,7 +346,11 @@ internal sealed partial class MigrationController(
                     // The lower weight stays in force locally; the timer saves it once the store is back
                     // (fleet: the coordinator writes it to Redis).
                     migration.PendingRollback = fleet is null ? null : result;
-                    migration.HasUnsavedState = fleet is null;
+                    if (fleet is null)
+                    {
+                        (migration.Unsaved ??= []).Add(result.Audit);
+                    }
+
                     LogPersistFailed(logger, migration.Name, ex);
                 }
 

@@ -20,7 +20,6 @@ internal sealed class MigrationRuntime
     private GateWindow _gates;
     private CandidateFailover? _failover;
     private int _shadowInFlight;
-    private bool _hasUnsavedState;
 
     private readonly TimeProvider _time;
 
@@ -79,14 +78,11 @@ internal sealed class MigrationRuntime
     }
 
     /// <summary>
-    /// A lowered weight in force here that the store failed to save; the controller retries until it
-    /// is saved. Set and cleared under <see cref="ChangeLock"/>.
+    /// Changes in force here (lowered weights) whose save the store refused, with their audit entries;
+    /// the controller saves them once the store answers again. Null when everything is saved.
+    /// Read and written under <see cref="ChangeLock"/>.
     /// </summary>
-    public bool HasUnsavedState
-    {
-        get => Volatile.Read(ref _hasUnsavedState);
-        set => Volatile.Write(ref _hasUnsavedState, value);
-    }
+    public List<AuditEntry?>? Unsaved { get; set; }
 
     /// <summary>
     /// Fleet mode: a rollback in force here that Redis does not know yet (it was unreachable); written

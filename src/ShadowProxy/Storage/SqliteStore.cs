@@ -23,12 +23,9 @@ internal sealed partial class SqliteStore : IStateStore, IDiffStore, IAsyncDispo
     private volatile bool _disposed;
 
     /// <summary>State changes whose save failed, by migration: the newest state and the audit entries of every failed save.</summary>
-    private readonly Dictionary<string, (RampState State, List<AuditEntry> Audits)> _unsaved = new(StringComparer.Ordinal);
 
     /// <summary>The weight of the last state saved, loaded, or kept unsaved while in force, by migration.</summary>
-    private readonly Dictionary<string, decimal> _savedWeight = new(StringComparer.Ordinal);
 
-    private const int MaxUnsavedAudits = 1000;
 
     public SqliteStore(StoreOptions options, ILogger<SqliteStore> logger, TimeProvider time)
     {
@@ -62,81 +59,22 @@ internal sealed partial class SqliteStore : IStateStore, IDiffStore, IAsyncDispo
     {
         await using var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
         using var command = Command(connection, null, "SELECT " + StateColumns + " FROM ramp_state WHERE migration = $m", ("$m", migration));
-        var state = ReadAll(command, ReadState).FirstOrDefault();
-        if (state is not null)
-        {
-            lock (_unsaved)
-            {
-                _savedWeight.TryAdd(migration, state.Weight);
-            }
-        }
-
-        return state;
+        return ReadAll(command, ReadState).FirstOrDefault();
     }
 
     /// <summary>
-    /// Saves <paramref name="state"/> (and its audit entry) in one transaction. When the write fails (disk
-    /// full, read-only file), the change is still thrown back to the caller, and also kept: the next write
-    /// that succeeds saves it first (unless a newer version of the state was saved meanwhile), so a change
-    /// that is in force locally — a rollback above all — is not lost once the store recovers.
+    /// Saves <paramref name="state"/> (and its audit entry) in one transaction. A failure is thrown to the
+    /// caller: the migration controller keeps a lowered weight that is in force and saves it once the
+    /// store answers again.
     /// </summary>
-    public async Task SaveStateAsync(RampState state, AuditEntry? audit, CancellationToken cancellationToken = default)
-    {
-        try
+    public Task SaveStateAsync(RampState state, AuditEntry? audit, CancellationToken cancellationToken = default) =>
+        WriteAsync((connection, transaction) =>
         {
-            await WriteAsync((connection, transaction) =>
-            {
-                SaveState(connection, transaction, state, audit, onlyIfNewer: false);
-                return true;
-            }, cancellationToken).ConfigureAwait(false);
-            lock (_unsaved)
-            {
-                _savedWeight[state.Migration] = state.Weight;
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException and not ObjectDisposedException)
-        {
-            lock (_unsaved)
-            {
-                // Only a change that does not raise the weight is in force before it is saved (the controller
-                // persists a raise first and publishes it only once saved): a failed raise is not kept.
-                if (!_savedWeight.TryGetValue(state.Migration, out var saved) || state.Weight > saved)
-                {
-                    throw;
-                }
+            SaveState(connection, transaction, state, audit);
+            return true;
+        }, cancellationToken);
 
-                _savedWeight[state.Migration] = state.Weight;
-                var audits = _unsaved.TryGetValue(state.Migration, out var pending) ? pending.Audits : [];
-                if (audit is not null && audits.Count < MaxUnsavedAudits)
-                {
-                    audits.Add(audit);
-                }
-
-                _unsaved[state.Migration] = (pending.State is { } older && older.Version > state.Version ? older : state, audits);
-            }
-
-            LogStateNotSaved(_logger, state.Migration, state.Version, ex);
-            throw;
-        }
-    }
-
-    /// <summary>Writes the state changes whose save failed, inside the transaction of a later write.</summary>
-    private void SaveUnsaved(SqliteConnection connection, SqliteTransaction transaction)
-    {
-        lock (_unsaved)
-        {
-            foreach (var (state, audits) in _unsaved.Values)
-            {
-                SaveState(connection, transaction, state, null, onlyIfNewer: true);
-                foreach (var audit in audits)
-                {
-                    AppendAudit(connection, transaction, audit);
-                }
-            }
-        }
-    }
-
-    private void SaveState(SqliteConnection connection, SqliteTransaction transaction, RampState state, AuditEntry? audit, bool onlyIfNewer)
+    private void SaveState(SqliteConnection connection, SqliteTransaction transaction, RampState state, AuditEntry? audit)
     {
         using (var command = Command(connection, transaction,
             """
@@ -145,7 +83,7 @@ internal sealed partial class SqliteStore : IStateStore, IDiffStore, IAsyncDispo
             ON CONFLICT (migration) DO UPDATE SET stage_index = excluded.stage_index, stage_name = excluded.stage_name, weight = excluded.weight,
                 status = excluded.status, weight_overridden = excluded.weight_overridden, stage_started_at = excluded.stage_started_at,
                 version = excluded.version, last_changed_at = excluded.last_changed_at, status_reason = excluded.status_reason
-            """ + (onlyIfNewer ? " WHERE excluded.version > ramp_state.version" : string.Empty),
+            """,
             ("$m", state.Migration),
             ("$si", state.StageIndex),
             ("$sn", state.StageName),
@@ -378,31 +316,10 @@ internal sealed partial class SqliteStore : IStateStore, IDiffStore, IAsyncDispo
         try
         {
             T result;
-            bool hadUnsaved;
-            lock (_unsaved)
-            {
-                hadUnsaved = _unsaved.Count > 0;
-            }
-
             using (var transaction = connection.BeginTransaction())
             {
-                if (hadUnsaved)
-                {
-                    SaveUnsaved(connection, transaction);
-                }
-
                 result = work(connection, transaction);
                 transaction.Commit();
-            }
-
-            if (hadUnsaved)
-            {
-                lock (_unsaved)
-                {
-                    _unsaved.Clear();
-                }
-
-                LogUnsavedSaved(_logger);
             }
 
             afterCommit?.Invoke(connection);
@@ -481,12 +398,6 @@ internal sealed partial class SqliteStore : IStateStore, IDiffStore, IAsyncDispo
             throw new IOException($"The SQLite store '{FilePath}' could not be opened: {ex.Message}", ex);
         }
     }
-
-    [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Store: the state of {Migration} (version {Version}) could not be saved; it is kept and saved with the next write that succeeds")]
-    private static partial void LogStateNotSaved(ILogger logger, string migration, long version, Exception exception);
-
-    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Store: state changes that could not be saved earlier are now saved")]
-    private static partial void LogUnsavedSaved(ILogger logger);
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Store {Path}: schema migrated from version {From} to {To}")]
     private static partial void LogSchemaMigrated(ILogger logger, string path, int from, int to);
