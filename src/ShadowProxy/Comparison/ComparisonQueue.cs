@@ -73,7 +73,7 @@ internal sealed class ComparisonQueue
     {
         private List<KeyValuePair<string, string>>? _list;
 
-        private List<KeyValuePair<string, string>> List => _list ??= Materialize();
+        private List<KeyValuePair<string, string>> List => _list ??= HeaderList.Copy(headers, contentHeaders);
 
         public int Count => List.Count;
 
@@ -82,24 +82,5 @@ internal sealed class ComparisonQueue
         public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => List.GetEnumerator();
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-
-        private List<KeyValuePair<string, string>> Materialize()
-        {
-            var list = new List<KeyValuePair<string, string>>();
-            foreach (var header in headers.NonValidated)
-            {
-                list.Add(new(header.Key, header.Value.ToString()));
-            }
-
-            if (contentHeaders is not null)
-            {
-                foreach (var header in contentHeaders.NonValidated)
-                {
-                    list.Add(new(header.Key, header.Value.ToString()));
-                }
-            }
-
-            return list;
-        }
     }
 }

@@ -13,7 +13,7 @@ namespace ShadowProxy.Proxy;
 /// </summary>
 internal sealed class CandidateFailover
 {
-    private static readonly ResiliencePropertyKey<Func<ValueTask>> FallbackKey = new("ShadowProxy.Fallback");
+    private static readonly ResiliencePropertyKey<IFailoverCall?> CallKey = new("ShadowProxy.FailoverCall");
 
     private readonly ResiliencePipeline<AttemptResult> _pipeline;
     private readonly CircuitBreakerStateProvider _state = new();
@@ -26,7 +26,7 @@ internal sealed class CandidateFailover
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result == AttemptResult.Failed || args.Outcome.Exception is BrokenCircuitException),
                 FallbackAction = async args =>
                 {
-                    await args.Context.Properties.GetValue(FallbackKey, static () => ValueTask.CompletedTask)().ConfigureAwait(false);
+                    await args.Context.Properties.GetValue(CallKey, null)!.FallBackAsync().ConfigureAwait(false);
                     return Outcome.FromResult(AttemptResult.FellBack);
                 },
             })
@@ -45,20 +45,28 @@ internal sealed class CandidateFailover
     /// <summary>True while the breaker keeps candidate-chosen traffic on legacy.</summary>
     public bool IsOpen => _state.CircuitState is CircuitState.Open or CircuitState.Isolated;
 
-    /// <summary>Runs <paramref name="attempt"/> on the candidate; on failure (or an open breaker) runs <paramref name="fallback"/>.</summary>
-    public async ValueTask<AttemptResult> ExecuteAsync<TState>(Func<TState, ValueTask<AttemptResult>> attempt, Func<ValueTask> fallback, TState state, CancellationToken cancellationToken)
+    /// <summary>Runs the candidate attempt of <paramref name="call"/>; on failure (or an open breaker) its fallback.</summary>
+    public async ValueTask<AttemptResult> ExecuteAsync(IFailoverCall call, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
-            context.Properties.Set(FallbackKey, fallback);
-            return await _pipeline.ExecuteAsync(static (_, s) => s.Attempt(s.State), context, (Attempt: attempt, State: state)).ConfigureAwait(false);
+            context.Properties.Set(CallKey, call);
+            return await _pipeline.ExecuteAsync(static (_, c) => c.AttemptAsync(), context, call).ConfigureAwait(false);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
     }
+}
+
+/// <summary>One request under failover: the candidate attempt and what legacy does when it fails.</summary>
+internal interface IFailoverCall
+{
+    ValueTask<AttemptResult> AttemptAsync();
+
+    ValueTask FallBackAsync();
 }
 
 internal enum AttemptResult

@@ -68,10 +68,10 @@ internal sealed class MigrationMiddleware(
         }
 
         var maxBytes = options.Shadow.MaxBodyBytes;
+        var hasBody = HasBody(context);
         var canFailOver = primary == Backend.Candidate && failover is not null
-            && HttpMethods.IsGet(request.Method) | HttpMethods.IsHead(request.Method) | HttpMethods.IsOptions(request.Method)
-               | HttpMethods.IsPut(request.Method) | HttpMethods.IsDelete(request.Method) | HttpMethods.IsTrace(request.Method)
-            && (!HasBody(context) || request.ContentLength <= maxBytes);
+            && IsIdempotent(request.Method)
+            && (!hasBody || request.ContentLength <= maxBytes);
 
         CappedBuffer? requestCopy = null;
         RequestBodyTee? tee = null;
@@ -82,7 +82,7 @@ internal sealed class MigrationMiddleware(
         TimeSpan elapsed;
         try
         {
-            if (HasBody(context) && (canFailOver || decision == ShadowDecision.Mirror))
+            if (hasBody && (canFailOver || decision == ShadowDecision.Mirror))
             {
                 if (canFailOver)
                 {
@@ -171,24 +171,12 @@ internal sealed class MigrationMiddleware(
     /// <summary>The candidate attempt under <see cref="CandidateFailover"/>; legacy answers when it fails.</summary>
     private async Task<(Backend ServedBy, TimeSpan Elapsed)> ForwardWithFailoverAsync(HttpContext context, MigrationRuntime migration, CandidateFailover failover, CappedBuffer? body)
     {
-        var attempt = new FailoverAttempt();
+        var attempt = new FailoverAttempt(this, context, migration, body, time.GetTimestamp());
         context.Features.Set(attempt);
-        var start = time.GetTimestamp();
-        var state = (Middleware: this, Context: context, Attempt: attempt);
-        var result = await failover.ExecuteAsync(
-            static async s =>
-            {
-                s.Attempt.Attempted = true;
-                await s.Middleware.NextAsync(s.Context).ConfigureAwait(false);
-                var error = s.Context.Features.Get<IForwarderErrorFeature>();
-                return s.Attempt.FailedStatus is not null || (error is not null && !IsClientError(error.Error)) ? AttemptResult.Failed : AttemptResult.Succeeded;
-            },
-            () => ForwardToLegacyAsync(context, migration, attempt, body, start),
-            state,
-            context.RequestAborted).ConfigureAwait(false);
+        var result = await failover.ExecuteAsync(attempt, context.RequestAborted).ConfigureAwait(false);
         context.Features.Set<FailoverAttempt>(null);
 
-        var elapsed = time.GetElapsedTime(start);
+        var elapsed = time.GetElapsedTime(attempt.Start);
         if (result == AttemptResult.Succeeded)
         {
             Record(context, migration, Backend.Candidate, elapsed);
@@ -198,8 +186,17 @@ internal sealed class MigrationMiddleware(
         return (Backend.Legacy, elapsed);
     }
 
-    private async ValueTask ForwardToLegacyAsync(HttpContext context, MigrationRuntime migration, FailoverAttempt attempt, CappedBuffer? body, long start)
+    internal async ValueTask<AttemptResult> AttemptCandidateAsync(FailoverAttempt attempt)
     {
+        attempt.Attempted = true;
+        await next(attempt.Context).ConfigureAwait(false);
+        var error = attempt.Context.Features.Get<IForwarderErrorFeature>();
+        return attempt.FailedStatus is not null || (error is not null && !IsClientError(error.Error)) ? AttemptResult.Failed : AttemptResult.Succeeded;
+    }
+
+    internal async ValueTask ForwardToLegacyAsync(FailoverAttempt attempt)
+    {
+        var (context, migration, body, start) = (attempt.Context, attempt.Migration, attempt.Body, attempt.Start);
         attempt.Armed = false;
         if (attempt.Attempted)
         {
@@ -227,6 +224,7 @@ internal sealed class MigrationMiddleware(
         {
             activity.SetTag(Observability.TelemetryServiceCollectionExtensions.FailoverTag, true);
         }
+
         if (body is not null)
         {
             context.Request.Body = BufferedBody.Open(body);
@@ -240,20 +238,23 @@ internal sealed class MigrationMiddleware(
         Record(context, migration, Backend.Legacy, time.GetElapsedTime(legacyStart));
     }
 
-    private Task NextAsync(HttpContext context) => next(context);
-
     private static void Record(HttpContext context, MigrationRuntime migration, Backend backend, TimeSpan elapsed)
     {
         var error = context.Features.Get<IForwarderErrorFeature>();
-        var status = error is not null && !IsClientError(error.Error)
-            ? StatusClass.Error
-            : MigrationMetrics.Classify(context.Response.StatusCode);
+        var clientFault = error is not null && IsClientError(error.Error);
+        var status = error is not null && !clientFault ? StatusClass.Error : MigrationMetrics.Classify(context.Response.StatusCode);
         migration.Metrics.Served(backend, status, elapsed);
-        if (error is null || !IsClientError(error.Error))
+        if (!clientFault)
         {
+            // A client that went away says nothing about the backend: it does not count for the gates.
             migration.RecordCall(backend, status is StatusClass.Error or StatusClass.Server5xx, elapsed);
         }
     }
+
+    // Only these may be sent twice (RFC 9110 §9.2.2).
+    private static bool IsIdempotent(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
+        || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
 
     private static CapturedResponse Capture(HttpContext context, CappedBuffer body, TimeSpan elapsed)
     {
@@ -281,7 +282,6 @@ internal sealed class MigrationMiddleware(
 
     private static bool HasBody(HttpContext context) =>
         context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength > 0;
-
 }
 
 internal enum ShadowDecision

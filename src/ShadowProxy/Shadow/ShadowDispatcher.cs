@@ -141,7 +141,7 @@ internal sealed partial class ShadowDispatcher(
             var invoker = clients.Get(call.Snapshot.Options.Shadow.MaxInFlight);
             using var response = await invoker.SendAsync(call.Message, timeoutSource.Token).ConfigureAwait(false);
             var body = await ReadBoundedAsync(response, call.Snapshot.Options.Shadow.MaxBodyBytes, timeoutSource.Token).ConfigureAwait(false);
-            shadowResponse = new CapturedResponse((int)response.StatusCode, CopyHeaders(response), body, time.GetElapsedTime(start));
+            shadowResponse = new CapturedResponse((int)response.StatusCode, HeaderList.Copy(response.Headers, response.Content.Headers), body, time.GetElapsedTime(start));
             migration.Metrics.Shadow(ShadowOutcome.Completed);
             migration.RecordCall(shadowBackend, shadowResponse.IsError, shadowResponse.Duration);
             activity?.SetTag("http.response.status_code", shadowResponse.StatusCode);
@@ -221,22 +221,6 @@ internal sealed partial class ShadowDispatcher(
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
-        }
-    }
-
-    private static List<KeyValuePair<string, string>> CopyHeaders(HttpResponseMessage response)
-    {
-        var headers = new List<KeyValuePair<string, string>>();
-        Append(headers, response.Headers);
-        Append(headers, response.Content.Headers);
-        return headers;
-
-        static void Append(List<KeyValuePair<string, string>> list, HttpHeaders source)
-        {
-            foreach (var header in source.NonValidated)
-            {
-                list.Add(new(header.Key, header.Value.ToString()));
-            }
         }
     }
 
