@@ -2,13 +2,15 @@ using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Gates;
+using ShadowProxy.Hosting;
 using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Comparison;
 
 /// <summary>
 /// Drains the <see cref="ComparisonQueue"/> with a fixed number of workers, compares each pair and
-/// hands the verdict to the sinks. Runs entirely off the client's path.
+/// hands the verdict to the sinks. Runs entirely off the client's path, on dedicated low-priority
+/// threads (<see cref="LowPriorityThread"/>): on a saturated machine comparisons yield to requests.
 /// </summary>
 internal sealed partial class ComparisonWorker(
     ComparisonQueue queue,
@@ -21,17 +23,28 @@ internal sealed partial class ComparisonWorker(
     public static int WorkerCount => Math.Max(1, Environment.ProcessorCount / 2);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, WorkerCount).Select(_ => Task.Run(() => DrainAsync(stoppingToken), CancellationToken.None)));
+        Task.WhenAll(Enumerable.Range(0, WorkerCount).Select(i => LowPriorityThread.Run($"shadowproxy-compare-{i}", () => Drain(stoppingToken))));
 
-    private async Task DrainAsync(CancellationToken stoppingToken)
+    /// <summary>Compares until the queue completes or the host stops; blocks only its own (dedicated, low-priority) thread.</summary>
+    private void Drain(CancellationToken stoppingToken)
     {
+        var reader = queue.Reader;
         try
         {
-            await foreach (var exchange in queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            while (true)
             {
-                using (exchange)
+                while (reader.TryRead(out var exchange))
                 {
-                    Process(exchange);
+                    using (exchange)
+                    {
+                        Process(exchange);
+                    }
+                }
+
+                var more = reader.WaitToReadAsync(stoppingToken);
+                if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult()))
+                {
+                    return;
                 }
             }
         }

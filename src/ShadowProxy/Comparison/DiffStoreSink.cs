@@ -23,17 +23,27 @@ internal sealed class DiffStoreSink(DiffRecorder recorder, MigrationRegistry reg
         }
 
         var redactor = migration.Comparer.Redactor;
-        var differences = result.Differences.Count == 0
-            ? []
-            : redactor.Redact(result.Differences).Select(d => new StoredDifference(d.Path, d.Kind.ToString(), d.Legacy, d.Candidate, d.IsNoise)).ToList();
-        StoredSample? sample = null;
-        if (result.Outcome == ComparisonOutcome.Diff)
+        var sample = result.Outcome == ComparisonOutcome.Diff && recorder.WantsSample(exchange.Migration, endpoint, FlaggedPaths(result.Differences))
+            ? Sample(exchange, redactor, migration.Current.Options.Diff.MaxDecodedBytes)
+            : null;
+
+        // Values are only read back from a stored sample: the counters need path, kind and noise flag,
+        // so a comparison that keeps no sample carries no values (and needs no redaction).
+        var differences = new StoredDifference[result.Differences.Count];
+        for (var i = 0; i < differences.Length; i++)
         {
-            var paths = differences.Where(d => !d.IsNoise).Select(d => d.Path).ToList();
-            if (recorder.WantsSample(exchange.Migration, endpoint, paths))
+            var difference = result.Differences[i];
+            if (sample is not null)
             {
-                sample = Sample(exchange, redactor, migration.Current.Options.Diff.MaxDecodedBytes);
+                difference = redactor.Redact(difference);
             }
+
+            differences[i] = new StoredDifference(
+                difference.Path,
+                KindNames[(int)difference.Kind],
+                sample is null ? null : difference.Legacy,
+                sample is null ? null : difference.Candidate,
+                difference.IsNoise);
         }
 
         recorder.TryRecord(new ComparisonRecord
@@ -50,6 +60,22 @@ internal sealed class DiffStoreSink(DiffRecorder recorder, MigrationRegistry reg
             Differences = differences,
             Sample = sample,
         });
+    }
+
+    private static readonly string[] KindNames = Enum.GetNames<DifferenceKind>();
+
+    private static List<string> FlaggedPaths(IReadOnlyList<Difference> differences)
+    {
+        var paths = new List<string>(differences.Count);
+        foreach (var difference in differences)
+        {
+            if (!difference.IsNoise)
+            {
+                paths.Add(difference.Path);
+            }
+        }
+
+        return paths;
     }
 
     private static StoredSample Sample(ShadowExchange exchange, Redactor redactor, long maxDecodedBytes) => new()

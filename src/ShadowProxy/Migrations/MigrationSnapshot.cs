@@ -21,6 +21,8 @@ internal sealed class MigrationSnapshot
         Status = state.Status;
         ShadowEnabled = options.Shadow.Enabled && RampMachine.ShadowEnabled(state, options.Ramp);
         ShadowMethods = options.Shadow.Methods.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        LegacyPrefix = DestinationPrefix(options.Legacy.Address);
+        CandidatePrefix = DestinationPrefix(options.Candidate.Address);
     }
 
     public MigrationOptions Options { get; }
@@ -41,4 +43,12 @@ internal sealed class MigrationSnapshot
     public bool ShadowEnabled { get; }
 
     public FrozenSet<string> ShadowMethods { get; }
+
+    /// <summary>The legacy address as the prefix of a shadow request's URI (no trailing slash), computed once, not per request.</summary>
+    public string LegacyPrefix { get; }
+
+    /// <summary>The candidate address as the prefix of a shadow request's URI (no trailing slash).</summary>
+    public string CandidatePrefix { get; }
+
+    private static string DestinationPrefix(Uri address) => address.GetLeftPart(UriPartial.Path).TrimEnd('/');
 }

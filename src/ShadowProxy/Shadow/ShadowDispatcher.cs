@@ -64,8 +64,8 @@ internal sealed partial class ShadowDispatcher(
         ShadowCall call;
         try
         {
-            var target = primary == Backend.Legacy ? snapshot.Options.Candidate.Address : snapshot.Options.Legacy.Address;
-            var message = BuildRequest(context, target, requestBody);
+            var prefix = primary == Backend.Legacy ? snapshot.CandidatePrefix : snapshot.LegacyPrefix;
+            var message = BuildRequest(context, prefix, requestBody);
             call = new ShadowCall(this, migration, snapshot, primary, message, requestBody, primaryResponse)
             {
                 RouteTemplate = routeTemplate,
@@ -88,7 +88,7 @@ internal sealed partial class ShadowDispatcher(
         ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
     }
 
-    private static HttpRequestMessage BuildRequest(HttpContext context, Uri target, CappedBuffer? body)
+    private static HttpRequestMessage BuildRequest(HttpContext context, string prefix, CappedBuffer? body)
     {
         var message = new HttpRequestMessage
         {
@@ -103,7 +103,6 @@ internal sealed partial class ShadowDispatcher(
             message.Content = new ReadOnlyMemoryContent(body.Memory);
         }
 
-        var prefix = target.GetLeftPart(UriPartial.Path).TrimEnd('/');
         message.RequestUri = RequestUtilities.MakeDestinationAddress(prefix, context.Request.Path, context.Request.QueryString);
         // The default transformer completes synchronously; it only reads the request's headers.
         var pending = HttpTransformer.Default.TransformRequestAsync(context, message, prefix, CancellationToken.None);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
+using ShadowProxy.Hosting;
 
 namespace ShadowProxy.Storage;
 
@@ -143,24 +144,29 @@ internal sealed partial class DiffRecorder : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // The loop runs on a dedicated low-priority thread: a batch write is a burst of CPU (and, for SQLite,
+    // synchronous I/O) that must not compete with request threads. It blocks only that thread.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        LowPriorityThread.Run("shadowproxy-diff-writer", () => WriteLoop(stoppingToken));
+
+    private void WriteLoop(CancellationToken stoppingToken)
     {
         var batch = new List<ComparisonRecord>(MaxBatch);
         var reader = _queue.Reader;
         try
         {
-            await RefreshCoverageAsync(stoppingToken).ConfigureAwait(false);
-            while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            RefreshCoverageAsync(stoppingToken).GetAwaiter().GetResult();
+            while (reader.WaitToReadAsync(stoppingToken).AsTask().GetAwaiter().GetResult())
             {
                 Fill(batch);
                 if (batch.Count < MaxBatch)
                 {
-                    await Task.Delay(FlushInterval, _time, stoppingToken).ConfigureAwait(false);
+                    Task.Delay(FlushInterval, _time, stoppingToken).GetAwaiter().GetResult();
                     Fill(batch);
                 }
 
                 // Not cancelled by stopping: a started write finishes, and its batch is not written twice.
-                await WriteBatchAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                WriteBatchAsync(batch, CancellationToken.None).GetAwaiter().GetResult();
                 batch.Clear();
             }
         }
