@@ -36,42 +36,73 @@ internal sealed class MigrationMiddleware(
             return next(context);
         }
 
-        return ProxyAsync(context, migration, route.Match.Path);
-    }
-
-    private async Task ProxyAsync(HttpContext context, MigrationRuntime migration, string? routeTemplate)
-    {
         var snapshot = migration.Current;
-        var options = snapshot.Options;
-        var request = context.Request;
-        var primary = Backend.Legacy;
-        var failover = migration.Failover;
-        if (CohortSelector.Bucket(context, migration.Name, options.Cohort) < snapshot.Threshold)
-        {
-            if (failover is { IsOpen: true })
-            {
-                // Breaker open: candidate-chosen traffic stays on legacy, and counts against the candidate.
-                migration.Metrics.Failovers.Inc();
-                migration.RecordCall(Backend.Candidate, isError: true, TimeSpan.Zero);
-            }
-            else if (proxyState.TryGetCluster(migration.CandidateClusterId, out var candidate))
-            {
-                context.ReassignProxyRequest(candidate);
-                primary = Backend.Candidate;
-            }
-        }
-
+        var primary = ChoosePrimary(context, migration, snapshot);
         var decision = ShadowEligibility.Decide(context, snapshot);
         if (decision == ShadowDecision.Mirror && !ShadowDispatcher.TryReserve(migration, snapshot))
         {
             decision = ShadowDecision.Dropped;
         }
 
-        var maxBytes = options.Shadow.MaxBodyBytes;
         var hasBody = HasBody(context);
-        var canFailOver = primary == Backend.Candidate && failover is not null
-            && IsIdempotent(request.Method)
-            && (!hasBody || request.ContentLength <= maxBytes);
+        var failover = primary == Backend.Candidate ? migration.Failover : null;
+        var canFailOver = failover is not null
+            && IsIdempotent(context.Request.Method)
+            && (!hasBody || context.Request.ContentLength <= snapshot.Options.Shadow.MaxBodyBytes);
+        if (decision != ShadowDecision.Mirror && !canFailOver)
+        {
+            // Nothing to copy and nothing to send twice (shadow off, skipped or dropped): forward and
+            // record, with no state kept across the call beyond a timestamp.
+            if (decision.ToOutcome() is { } outcome)
+            {
+                migration.Metrics.Shadow(outcome);
+            }
+
+            return ForwardAsync(context, migration, primary);
+        }
+
+        return ProxyAsync(context, migration, snapshot, primary, decision, hasBody, canFailOver ? failover : null, route.Match.Path);
+    }
+
+    /// <summary>The candidate when the request's cohort bucket is below the weight (and its breaker is closed), else legacy.</summary>
+    private Backend ChoosePrimary(HttpContext context, MigrationRuntime migration, MigrationSnapshot snapshot)
+    {
+        if (CohortSelector.Bucket(context, migration.Name, snapshot.Options.Cohort) >= snapshot.Threshold)
+        {
+            return Backend.Legacy;
+        }
+
+        if (migration.Failover is { IsOpen: true })
+        {
+            // Breaker open: candidate-chosen traffic stays on legacy, and counts against the candidate.
+            migration.Metrics.Failovers.Inc();
+            migration.RecordCall(Backend.Candidate, isError: true, TimeSpan.Zero);
+            return Backend.Legacy;
+        }
+
+        if (!proxyState.TryGetCluster(migration.CandidateClusterId, out var candidate))
+        {
+            return Backend.Legacy;
+        }
+
+        context.ReassignProxyRequest(candidate);
+        return Backend.Candidate;
+    }
+
+    /// <summary>The full path: copies for the shadow, and/or the candidate attempt with failover to legacy.</summary>
+    private async Task ProxyAsync(
+        HttpContext context,
+        MigrationRuntime migration,
+        MigrationSnapshot snapshot,
+        Backend primary,
+        ShadowDecision decision,
+        bool hasBody,
+        CandidateFailover? failover,
+        string? routeTemplate)
+    {
+        var request = context.Request;
+        var maxBytes = snapshot.Options.Shadow.MaxBodyBytes;
+        var canFailOver = failover is not null;
 
         CappedBuffer? requestCopy = null;
         RequestBodyTee? tee = null;
