@@ -61,6 +61,11 @@ public sealed class ComparisonEndToEndTests
             Assert.Equal("Ada", body.GetProperty("customer").GetProperty("name").GetString());
         }
 
+        // A kept sample lists its differences with both values (records that keep no sample carry none).
+        var status = Assert.Single(sample.GetProperty("differences").EnumerateArray(), d => d.GetProperty("path").GetString() == "$.status");
+        Assert.Contains("shipped", status.GetProperty("legacy").GetString(), StringComparison.Ordinal);
+        Assert.Contains("SHIPPED", status.GetProperty("candidate").GetString(), StringComparison.Ordinal);
+
         var counts = await proxy.Admin.GetFromJsonAsync<JsonElement>("/api/v1/migrations/orders");
         Assert.Equal(100, counts.GetProperty("counters").GetProperty("diff").GetInt64());
     }
