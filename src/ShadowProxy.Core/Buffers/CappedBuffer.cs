@@ -40,6 +40,42 @@ public sealed class CappedBuffer : IDisposable
 
     public ReadOnlySpan<byte> Span => _buffer is null ? ReadOnlySpan<byte>.Empty : _buffer.AsSpan(0, _length);
 
+    /// <summary>
+    /// Reads <paramref name="source"/> to its end into a new buffer of <paramref name="capacity"/> bytes, or, with
+    /// <paramref name="stopWhenFull"/>, only until the cap is passed (the buffer is then <see cref="Overflowed"/> and
+    /// the rest is left unread). The buffer is disposed when reading fails.
+    /// </summary>
+    public static async Task<CappedBuffer> ReadAsync(Stream source, long capacity, bool stopWhenFull, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        const int ChunkSize = 16 * 1024;
+        var buffer = new CappedBuffer(capacity);
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(chunk.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                buffer.Write(chunk.AsSpan(0, read));
+                if (stopWhenFull && buffer.Overflowed)
+                {
+                    break;
+                }
+            }
+
+            return buffer;
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
     public void Write(ReadOnlySpan<byte> data)
     {
         TotalBytes += data.Length;

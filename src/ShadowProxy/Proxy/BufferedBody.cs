@@ -1,38 +1,10 @@
-using System.Buffers;
 using ShadowProxy.Core.Buffers;
 
 namespace ShadowProxy.Proxy;
 
-/// <summary>A request body read whole into a pooled buffer, so that it can be sent twice (failover).</summary>
+/// <summary>A request body kept whole in a pooled buffer (<see cref="CappedBuffer.ReadAsync"/>), opened again for each attempt (failover).</summary>
 internal static class BufferedBody
 {
-    private const int ChunkSize = 16 * 1024;
-
-    public static async Task<CappedBuffer> ReadAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
-    {
-        var buffer = new CappedBuffer(maxBytes);
-        var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        try
-        {
-            int read;
-            while ((read = await body.ReadAsync(chunk.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                buffer.Write(chunk.AsSpan(0, read));
-            }
-
-            return buffer;
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-    }
-
     public static Stream Open(CappedBuffer buffer) => new ReadOnlyMemoryStream(buffer.Memory);
 
     private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> content) : Stream

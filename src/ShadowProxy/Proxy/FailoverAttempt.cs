@@ -46,7 +46,8 @@ internal sealed class FailoverTransformProvider : ITransformProvider
 
     public void Apply(TransformBuilderContext context)
     {
-        if (context.Route.Metadata?.ContainsKey(Migrations.MigrationRegistry.RouteMetadataKey) != true)
+        // Only routes of migrations that fail over: every other request skips the transform altogether.
+        if (context.Route.Metadata?.ContainsKey(MigrationProxyConfig.FailoverMetadataKey) != true)
         {
             return;
         }

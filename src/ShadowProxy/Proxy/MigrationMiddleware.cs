@@ -44,12 +44,16 @@ internal sealed class MigrationMiddleware(
             decision = ShadowDecision.Dropped;
         }
 
-        var hasBody = HasBody(context);
         var failover = primary == Backend.Candidate ? migration.Failover : null;
-        var canFailOver = failover is not null
-            && IsIdempotent(context.Request.Method)
-            && (!hasBody || context.Request.ContentLength <= snapshot.Options.Shadow.MaxBodyBytes);
-        if (decision != ShadowDecision.Mirror && !canFailOver)
+        var hasBody = (failover is not null || decision == ShadowDecision.Mirror) && HasBody(context);
+        if (failover is not null
+            && !(IsIdempotent(context.Request.Method) && (!hasBody || context.Request.ContentLength <= snapshot.Options.Shadow.MaxBodyBytes)))
+        {
+            // Not idempotent, or a body too large to keep for a second attempt: no failover for this request.
+            failover = null;
+        }
+
+        if (decision != ShadowDecision.Mirror && failover is null)
         {
             // Nothing to copy and nothing to send twice (shadow off, skipped or dropped): forward and
             // record, with no state kept across the call beyond a timestamp.
@@ -61,7 +65,7 @@ internal sealed class MigrationMiddleware(
             return ForwardAsync(context, migration, primary);
         }
 
-        return ProxyAsync(context, migration, snapshot, primary, decision, hasBody, canFailOver ? failover : null, route.Match.Path);
+        return ProxyAsync(context, migration, snapshot, primary, decision, hasBody, failover, route.Match.Path);
     }
 
     /// <summary>The candidate when the request's cohort bucket is below the weight (and its breaker is closed), else legacy.</summary>
@@ -89,7 +93,7 @@ internal sealed class MigrationMiddleware(
         return Backend.Candidate;
     }
 
-    /// <summary>The full path: copies for the shadow, and/or the candidate attempt with failover to legacy.</summary>
+    /// <summary>The full path: copies for the shadow, and/or (<paramref name="failover"/> set) the candidate attempt with failover to legacy.</summary>
     private async Task ProxyAsync(
         HttpContext context,
         MigrationRuntime migration,
@@ -102,7 +106,6 @@ internal sealed class MigrationMiddleware(
     {
         var request = context.Request;
         var maxBytes = snapshot.Options.Shadow.MaxBodyBytes;
-        var canFailOver = failover is not null;
 
         CappedBuffer? requestCopy = null;
         RequestBodyTee? tee = null;
@@ -113,12 +116,12 @@ internal sealed class MigrationMiddleware(
         TimeSpan elapsed;
         try
         {
-            if (hasBody && (canFailOver || decision == ShadowDecision.Mirror))
+            if (hasBody)
             {
-                if (canFailOver)
+                if (failover is not null)
                 {
                     // Failover needs the whole body before the first attempt, to send it again.
-                    requestCopy = await BufferedBody.ReadAsync(originalBody, maxBytes, context.RequestAborted).ConfigureAwait(false);
+                    requestCopy = await CappedBuffer.ReadAsync(originalBody, maxBytes, stopWhenFull: false, context.RequestAborted).ConfigureAwait(false);
                     request.Body = BufferedBody.Open(requestCopy);
                 }
                 else
@@ -135,9 +138,9 @@ internal sealed class MigrationMiddleware(
                 context.Features.Set<IHttpResponseBodyFeature>(new ResponseCapture(responseFeature, responseCopy));
             }
 
-            if (canFailOver)
+            if (failover is not null)
             {
-                (servedBy, elapsed) = await ForwardWithFailoverAsync(context, migration, failover!, requestCopy).ConfigureAwait(false);
+                (servedBy, elapsed) = await ForwardWithFailoverAsync(context, migration, failover, requestCopy).ConfigureAwait(false);
             }
             else
             {

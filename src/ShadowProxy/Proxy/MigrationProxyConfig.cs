@@ -33,8 +33,22 @@ internal static class MigrationProxyConfig
                     Mode = h.Values is { Count: > 0 } ? HeaderMatchMode.ExactHeader : HeaderMatchMode.Exists,
                 }).ToList(),
             },
-            Metadata = new Dictionary<string, string> { [MigrationRegistry.RouteMetadataKey] = migration.Name },
+            Metadata = RouteMetadata(migration),
         })).ToList();
+
+    /// <summary>Marks routes whose migration fails over, so that only they carry the failover transform.</summary>
+    public const string FailoverMetadataKey = "ShadowProxy.Failover";
+
+    private static Dictionary<string, string> RouteMetadata(MigrationOptions migration)
+    {
+        var metadata = new Dictionary<string, string> { [MigrationRegistry.RouteMetadataKey] = migration.Name };
+        if (migration.Failover.Enabled)
+        {
+            metadata[FailoverMetadataKey] = "true";
+        }
+
+        return metadata;
+    }
 
     public static IReadOnlyList<ClusterConfig> Clusters(ShadowProxyOptions options) =>
         options.Migrations.SelectMany(migration => new[]

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Features;
@@ -30,8 +29,6 @@ internal sealed partial class ShadowDispatcher(
     // Shadows in flight at shutdown end within their Timeout, or when the host disposes the shadow clients.
     private readonly TimeoutSourcePool _timeouts = new(time);
     public static readonly ActivitySource ActivitySource = new("ShadowProxy.Shadow");
-
-    private const int ReadChunkSize = 16 * 1024;
 
     /// <summary>
     /// Takes a shadow slot before the primary is called, so that a request whose shadow would be
@@ -139,7 +136,9 @@ internal sealed partial class ShadowDispatcher(
         {
             var invoker = clients.Get(call.Snapshot.Options.Shadow.MaxInFlight);
             using var response = await invoker.SendAsync(call.Message, timeoutSource.Token).ConfigureAwait(false);
-            var body = await ReadBoundedAsync(response, call.Snapshot.Options.Shadow.MaxBodyBytes, timeoutSource.Token).ConfigureAwait(false);
+            var stream = await response.Content.ReadAsStreamAsync(timeoutSource.Token).ConfigureAwait(false);
+            // A body longer than MaxBodyBytes is cut (and so marked truncated) without reading on.
+            var body = await CappedBuffer.ReadAsync(stream, call.Snapshot.Options.Shadow.MaxBodyBytes, stopWhenFull: true, timeoutSource.Token).ConfigureAwait(false);
             shadowResponse = new CapturedResponse((int)response.StatusCode, HeaderList.Copy(response.Headers, response.Content.Headers), body, time.GetElapsedTime(start));
             migration.Metrics.Shadow(ShadowOutcome.Completed);
             migration.RecordCall(shadowBackend, shadowResponse.IsError, shadowResponse.Duration);
@@ -190,37 +189,6 @@ internal sealed partial class ShadowDispatcher(
         activity?.SetTag("shadowproxy.migration", call.Migration.Name);
         activity?.SetTag("shadowproxy.backend", shadowBackend == Backend.Legacy ? "legacy" : "candidate");
         return activity;
-    }
-
-    /// <summary>Reads at most <paramref name="maxBytes"/>; a longer body is cut (and so marked truncated) without reading on.</summary>
-    private static async Task<CappedBuffer> ReadBoundedAsync(HttpResponseMessage response, long maxBytes, CancellationToken cancellationToken)
-    {
-        var body = new CappedBuffer(maxBytes);
-        var chunk = ArrayPool<byte>.Shared.Rent(ReadChunkSize);
-        try
-        {
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            int read;
-            while ((read = await stream.ReadAsync(chunk.AsMemory(0, ReadChunkSize), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                body.Write(chunk.AsSpan(0, read));
-                if (body.Overflowed)
-                {
-                    break;
-                }
-            }
-
-            return body;
-        }
-        catch
-        {
-            body.Dispose();
-            throw;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Shadow request for {Migration} failed: {Reason}")]
