@@ -3,7 +3,7 @@ using System.Buffers;
 namespace ShadowProxy.Core.Buffers;
 
 /// <summary>
-/// A growable byte buffer over <see cref="ArrayPool{T}"/> that keeps at most <see cref="Capacity"/> bytes.
+/// A growable byte buffer over pooled arrays that keeps at most <see cref="Capacity"/> bytes.
 /// Writes past the cap are counted but not kept, so a caller streaming a body through it never
 /// allocates more than the cap. Not thread-safe: one writer, then readers after it is complete.
 /// </summary>
@@ -11,11 +11,10 @@ public sealed class CappedBuffer : IDisposable
 {
     private const int InitialSize = 4096;
 
-    // Captures live as long as their shadow call (up to its Timeout), hundreds at a time. The shared
-    // pool keeps only a few arrays per size and core, so under that load most rents would allocate
-    // and the arrays would be promoted and copied by the GC. A pool of its own keeps enough of them
-    // to be reused, and reused arrays age into gen2 where collections stop copying them.
-    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: 1024);
+    // Captures live as long as their shadow call (up to its Timeout), hundreds at a time, and are
+    // returned on comparison threads: a pool of their own keeps enough arrays to reuse (reused arrays
+    // age into gen2, where collections stop copying them) and takes no locks (see CaptureBufferPool).
+    private static readonly CaptureBufferPool Pool = CaptureBufferPool.Shared;
     private byte[]? _buffer;
     private int _length;
 

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
-using System.Threading.Channels;
 using ShadowProxy.Core.Comparison;
+using ShadowProxy.Hosting;
 using ShadowProxy.Shadow;
 
 namespace ShadowProxy.Comparison;
@@ -13,18 +13,14 @@ internal sealed class ComparisonQueue
 {
     public const int Capacity = 2048;
 
-    private readonly Channel<ShadowExchange> _channel = Channel.CreateBounded<ShadowExchange>(new BoundedChannelOptions(Capacity)
-    {
-        SingleReader = false,
-        SingleWriter = false,
-        FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails at once instead of evicting
-    });
+    // Written by shadow completions (often the socket thread), read by low-priority comparison threads.
+    private readonly LowPriorityQueue<ShadowExchange> _queue = new(Capacity);
 
     private readonly TimeProvider _time;
 
     public ComparisonQueue(TimeProvider time) => _time = time;
 
-    public ChannelReader<ShadowExchange> Reader => _channel.Reader;
+    public LowPriorityQueue<ShadowExchange> Pending => _queue;
 
     /// <summary>Observers of every shadow call that ended without a response to compare: migration, method, route template, path, backend, failure.</summary>
     public event Action<string, string, string?, string, Backend, CapturedResponse>? ShadowFailed;
@@ -47,7 +43,7 @@ internal sealed class ComparisonQueue
             TraceId = call.ClientActivity.TraceId == default ? null : call.ClientActivity.TraceId.ToString(),
         };
 
-        if (!_channel.Writer.TryWrite(exchange))
+        if (!_queue.TryEnqueue(exchange))
         {
             call.Migration.Metrics.ComparisonsDropped.Inc();
             exchange.Dispose();
@@ -59,8 +55,6 @@ internal sealed class ComparisonQueue
         ShadowFailed?.Invoke(call.Migration.Name, call.Message.Method.Method, call.RouteTemplate, call.Path, backend, failure);
         failure.Dispose();
     }
-
-    public void Complete() => _channel.Writer.TryComplete();
 
     /// <summary>
     /// The shadow request's headers, read only when something asks (a stored sample): most

@@ -28,25 +28,20 @@ internal sealed partial class ComparisonWorker(
     /// <summary>Compares until the queue completes or the host stops; blocks only its own (dedicated, low-priority) thread.</summary>
     private void Drain(CancellationToken stoppingToken)
     {
-        var reader = queue.Reader;
+        var pending = queue.Pending;
         try
         {
-            while (true)
+            do
             {
-                while (reader.TryRead(out var exchange))
+                while (pending.TryDequeue(out var exchange))
                 {
                     using (exchange)
                     {
                         Process(exchange);
                     }
                 }
-
-                var more = reader.WaitToReadAsync(stoppingToken);
-                if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult()))
-                {
-                    return;
-                }
             }
+            while (pending.WaitForItems(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Hosting;
@@ -28,7 +27,7 @@ internal sealed partial class DiffRecorder : BackgroundService
     private readonly IDiffStore _store;
     private readonly ILogger<DiffRecorder> _logger;
     private readonly TimeProvider _time;
-    private readonly Channel<ComparisonRecord> _queue;
+    private readonly LowPriorityQueue<ComparisonRecord> _queue;
     private readonly int _samplesPerPath;
     private readonly int _maxCoverageKeys;
     private volatile ConcurrentDictionary<SampleKey, int> _coverage = new();
@@ -53,12 +52,7 @@ internal sealed partial class DiffRecorder : BackgroundService
 
         // The view mirrors the store's bound on paths; beyond it unknown paths count as the overflow path.
         _maxCoverageKeys = options.Store.MaxPathsPerMigration * Math.Max(1, options.Migrations.Count);
-        _queue = Channel.CreateBounded<ComparisonRecord>(new BoundedChannelOptions(capacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait, // with TryWrite: refuse rather than block or evict
-            SingleReader = false, // the loop, and StopAsync's flush should the host stop waiting for the loop
-            SingleWriter = false,
-        });
+        _queue = new LowPriorityQueue<ComparisonRecord>(capacity);
     }
 
     /// <summary>Records accepted into the queue.</summary>
@@ -76,7 +70,7 @@ internal sealed partial class DiffRecorder : BackgroundService
     /// <summary>Queues <paramref name="record"/>; false (and counted) when the queue is full. Never blocks.</summary>
     public bool TryRecord(ComparisonRecord record)
     {
-        if (!_queue.Writer.TryWrite(record))
+        if (!_queue.TryEnqueue(record))
         {
             Interlocked.Increment(ref _dropped);
             return false;
@@ -128,7 +122,7 @@ internal sealed partial class DiffRecorder : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         // Refuse new records first: what is queued now is all there is to flush.
-        _queue.Writer.TryComplete();
+        _queue.Complete();
 
         // The host may cancel ExecuteAsync before it ever ran, so the flush lives here, not in the loop.
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -152,11 +146,10 @@ internal sealed partial class DiffRecorder : BackgroundService
     private void WriteLoop(CancellationToken stoppingToken)
     {
         var batch = new List<ComparisonRecord>(MaxBatch);
-        var reader = _queue.Reader;
         try
         {
             RefreshCoverageAsync(stoppingToken).GetAwaiter().GetResult();
-            while (reader.WaitToReadAsync(stoppingToken).AsTask().GetAwaiter().GetResult())
+            while (_queue.WaitForItems(stoppingToken))
             {
                 Fill(batch);
                 if (batch.Count < MaxBatch)
@@ -179,7 +172,7 @@ internal sealed partial class DiffRecorder : BackgroundService
 
     private void Fill(List<ComparisonRecord> batch)
     {
-        while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var record))
+        while (batch.Count < MaxBatch && _queue.TryDequeue(out var record))
         {
             batch.Add(record);
         }
