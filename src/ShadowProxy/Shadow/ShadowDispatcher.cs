@@ -126,6 +126,16 @@ internal sealed partial class ShadowDispatcher(
     private async Task RunAsync(ShadowCall call)
     {
         var migration = call.Migration;
+        if (clients.LimiterFor(call.Message.RequestUri!).IsExhausted(call.Snapshot.Options.Shadow.MaxInFlight))
+        {
+            // The backend is closing its connections: no new handshake for this shadow (see ConnectionOpenLimiter).
+            migration.Metrics.Shadow(ShadowOutcome.Dropped);
+            migration.ExitShadow();
+            call.Message.Dispose();
+            call.ReleaseBuffers();
+            return;
+        }
+
         var timeout = call.Snapshot.Options.Shadow.Timeout;
         var shadowBackend = call.Primary == Backend.Legacy ? Backend.Candidate : Backend.Legacy;
         using var activity = StartActivity(call, shadowBackend);

@@ -121,7 +121,7 @@ public sealed class ConfigReaderFuzzTests
                 activity.CancelAfter(migration.Legacy.Timeout);
             }
 
-            using var clients = new ShadowHttpClients();
+            using var clients = new ShadowHttpClients(TimeProvider.System);
             clients.Get(migration.Shadow.MaxInFlight);
         }
     }
