@@ -5,8 +5,8 @@ namespace ShadowProxy.Shadow;
 /// that keeps its connections alive needs at most <c>MaxInFlight</c> of them, opened once and reused;
 /// more opens in one second mean it closes them (<c>Connection: close</c>, resets, refusals), and then
 /// every shadow pays a TCP handshake on the cores the client's requests need — a cost that
-/// <c>MaxInFlight</c> does not bound, because each such shadow ends at once. Past the limit, shadows
-/// are dropped and counted until the second is over.
+/// <c>MaxInFlight</c> does not bound, because each such shadow ends at once. Past the limit (more
+/// attempts than <c>MaxInFlight</c> in one second), shadows are dropped and counted until the second is over.
 /// </summary>
 internal sealed class ConnectionOpenLimiter(TimeProvider time)
 {
@@ -18,8 +18,8 @@ internal sealed class ConnectionOpenLimiter(TimeProvider time)
     /// <summary>Connections opened (or attempted) in the current window.</summary>
     public int Opened => Volatile.Read(ref _opened);
 
-    /// <summary>True while at least <paramref name="limit"/> connections were opened in the current second.</summary>
-    public bool IsExhausted(int limit) => Volatile.Read(ref _opened) >= limit && !IsOver(Volatile.Read(ref _windowStart));
+    /// <summary>True while more than <paramref name="limit"/> connections were opened in the current second (the warm-up of a full pool is not).</summary>
+    public bool IsExhausted(int limit) => Volatile.Read(ref _opened) > limit && !IsOver(Volatile.Read(ref _windowStart));
 
     /// <summary>Counts a connection attempt; the first one after a window ends starts the next.</summary>
     public void OnOpening()
