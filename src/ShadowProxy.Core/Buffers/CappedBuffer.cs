@@ -11,10 +11,6 @@ public sealed class CappedBuffer : IDisposable
 {
     private const int InitialSize = 4096;
 
-    // Captures live as long as their shadow call (up to its Timeout), hundreds at a time, and are
-    // returned on comparison threads: a pool of their own keeps enough arrays to reuse (reused arrays
-    // age into gen2, where collections stop copying them) and takes no locks (see CaptureBufferPool).
-    private static readonly CaptureBufferPool Pool = CaptureBufferPool.Shared;
     private byte[]? _buffer;
     private int _length;
 
@@ -104,11 +100,12 @@ public sealed class CappedBuffer : IDisposable
         }
 
         size = Math.Min(size, Math.Max(needed, Capacity));
-        var next = Pool.Rent(size);
+        // Captures live for their whole shadow call and are returned on comparison threads: see CaptureBufferPool.
+        var next = CaptureBufferPool.Shared.Rent(size);
         if (_buffer is not null)
         {
             _buffer.AsSpan(0, _length).CopyTo(next);
-            Pool.Return(_buffer);
+            CaptureBufferPool.Shared.Return(_buffer);
         }
 
         _buffer = next;
@@ -121,7 +118,7 @@ public sealed class CappedBuffer : IDisposable
         _length = 0;
         if (buffer is not null)
         {
-            Pool.Return(buffer);
+            CaptureBufferPool.Shared.Return(buffer);
         }
     }
 }

@@ -39,7 +39,7 @@ internal sealed class MigrationMiddleware(
         var snapshot = migration.Current;
         var primary = ChoosePrimary(context, migration, snapshot);
         var decision = ShadowEligibility.Decide(context, snapshot);
-        if (decision == ShadowDecision.Mirror && !ShadowDispatcher.TryReserve(migration, snapshot))
+        if (decision == ShadowDecision.Mirror && !shadows.TryReserve(migration, snapshot, primary))
         {
             decision = ShadowDecision.Dropped;
         }

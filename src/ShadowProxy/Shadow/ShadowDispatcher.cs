@@ -32,11 +32,14 @@ internal sealed partial class ShadowDispatcher(
 
     /// <summary>
     /// Takes a shadow slot before the primary is called, so that a request whose shadow would be
-    /// dropped pays for no copies. False (and counted as dropped) when <c>MaxInFlight</c> are taken.
+    /// dropped pays for no copies. False (and counted as dropped) when <c>MaxInFlight</c> are taken, or
+    /// while the shadow backend is closing its connections (<see cref="ConnectionOpenLimiter"/>).
     /// </summary>
-    public static bool TryReserve(MigrationRuntime migration, MigrationSnapshot snapshot)
+    public bool TryReserve(MigrationRuntime migration, MigrationSnapshot snapshot, Backend primary)
     {
-        if (migration.TryEnterShadow(snapshot.Options.Shadow.MaxInFlight))
+        var target = primary == Backend.Legacy ? snapshot.Options.Candidate.Address : snapshot.Options.Legacy.Address;
+        var maxInFlight = snapshot.Options.Shadow.MaxInFlight;
+        if (!clients.LimiterFor(target).IsExhausted(maxInFlight) && migration.TryEnterShadow(maxInFlight))
         {
             return true;
         }
@@ -126,16 +129,6 @@ internal sealed partial class ShadowDispatcher(
     private async Task RunAsync(ShadowCall call)
     {
         var migration = call.Migration;
-        if (clients.LimiterFor(call.Message.RequestUri!).IsExhausted(call.Snapshot.Options.Shadow.MaxInFlight))
-        {
-            // The backend is closing its connections: no new handshake for this shadow (see ConnectionOpenLimiter).
-            migration.Metrics.Shadow(ShadowOutcome.Dropped);
-            migration.ExitShadow();
-            call.Message.Dispose();
-            call.ReleaseBuffers();
-            return;
-        }
-
         var timeout = call.Snapshot.Options.Shadow.Timeout;
         var shadowBackend = call.Primary == Backend.Legacy ? Backend.Candidate : Backend.Legacy;
         using var activity = StartActivity(call, shadowBackend);
