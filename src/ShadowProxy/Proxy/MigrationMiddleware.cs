@@ -300,9 +300,11 @@ internal sealed class MigrationMiddleware(
         }
 
         var headers = new List<KeyValuePair<string, string>>(context.Response.Headers.Count);
-        foreach (var header in context.Response.Headers)
+        foreach (var (name, values) in context.Response.Headers)
         {
-            headers.Add(new(header.Key, header.Value.ToString()));
+            // Joined as the shadow client joins a repeated header (", "; StringValues.ToString uses ","),
+            // or identical responses would differ in every header sent twice.
+            headers.Add(new(name, values.Count == 1 ? values[0] ?? string.Empty : string.Join(", ", values.ToArray())));
         }
 
         return new CapturedResponse(context.Response.StatusCode, headers, body, elapsed);

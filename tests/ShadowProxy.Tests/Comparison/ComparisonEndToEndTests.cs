@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Comparison;
@@ -97,6 +98,39 @@ public sealed class ComparisonEndToEndTests
         }, "all 20 comparisons counted as noise");
         var after = await proxy.Admin.GetFromJsonAsync<JsonElement>("/api/v1/migrations/orders");
         Assert.Equal(0, after.GetProperty("counters").GetProperty("diff").GetInt64());
+    }
+
+    [Fact]
+    public async Task Identical_responses_with_repeated_headers_compare_as_a_match()
+    {
+        // The primary's headers come from the proxy's response, the shadow's from the shadow client: a header
+        // sent twice must be joined the same way on both sides, or every such pair is a false difference.
+        static Task Answer(HttpContext context)
+        {
+            context.Response.Headers.Append("Vary", "Accept");
+            context.Response.Headers.Append("Vary", "Origin");
+            context.Response.Headers.Append("X-Tags", "a");
+            context.Response.Headers.Append("X-Tags", "b");
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync("{\"id\":1}");
+        }
+
+        await using var legacy = await TestBackend.StartAsync("legacy", Answer);
+        await using var candidate = await TestBackend.StartAsync("candidate", Answer);
+        var config = TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address, "/api/orders/{**rest}");
+        IgnoreTestBackendHeader(config);
+        await using var proxy = await TestProxy.StartAsync(config);
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await proxy.Client.GetAsync($"/api/orders/{i}");
+            response.EnsureSuccessStatusCode();
+            Assert.Equal(["Accept", "Origin"], response.Headers.Vary);
+        }
+
+        var comparisons = proxy.Services.GetRequiredService<ShadowProxy.Metrics.ProxyMetrics>().Comparisons;
+        await Eventually.True(() => comparisons.WithLabels("orders", "match").Value + comparisons.WithLabels("orders", "diff").Value == 5, "all 5 pairs compared");
+        Assert.Equal(5, comparisons.WithLabels("orders", "match").Value);
     }
 
     // The test backends name themselves in X-Backend: a real header difference these tests are not about.
