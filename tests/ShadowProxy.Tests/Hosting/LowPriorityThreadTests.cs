@@ -40,15 +40,19 @@ public sealed class LowPriorityThreadTests
             return;
         }
 
-        var before = CurrentThreadNice();
+        // The calling thread by its id: the await may resume on another thread, whose priority says nothing here.
+        var caller = Path.GetFileName(new DirectoryInfo("/proc/thread-self").LinkTarget!);
+        var before = Nice($"/proc/self/task/{caller}/stat");
         await LowPriorityThread.Run("shadowproxy-test", () => { });
-        Assert.Equal(before, CurrentThreadNice());
+        Assert.Equal(before, Nice($"/proc/self/task/{caller}/stat"));
     }
 
-    // Field 19 of /proc/thread-self/stat; fields are counted after the command name, which may hold spaces.
-    private static int CurrentThreadNice()
+    private static int CurrentThreadNice() => Nice("/proc/thread-self/stat");
+
+    // Field 19 of a task's stat file; fields are counted after the command name, which may hold spaces.
+    private static int Nice(string statPath)
     {
-        var stat = File.ReadAllText("/proc/thread-self/stat");
+        var stat = File.ReadAllText(statPath);
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture);
     }
