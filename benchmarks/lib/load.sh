@@ -1,17 +1,23 @@
 # Load generation with wrk: fixed connections and duration, one thread.
 # With PIN_WRK=1 wrk is pinned to the last CPU (see README, "Hardware caveat").
 
+# wrk_cmd SECONDS URL [CONNECTIONS INTERVAL_MS] — closed loop on $CONNECTIONS connections, or with the
+# last two arguments a fixed rate: each connection waits INTERVAL_MS between requests (lib/wrk-rate.lua).
 wrk_cmd() {
   local cmd=(wrk -t1 -c"$CONNECTIONS" -d"$1"s --timeout 5s -s "$BENCH_DIR/lib/wrk-report.lua" "$2")
+  if [ $# -ge 4 ]; then
+    cmd=(wrk -t1 -c"$3" -d"$1"s --timeout 5s -s "$BENCH_DIR/lib/wrk-rate.lua" "$2" -- "$4")
+  fi
   if [ "${PIN_WRK:-1}" = 1 ] && [ "$(nproc)" -gt 1 ]; then
     cmd=(taskset -c "$(($(nproc) - 1))" "${cmd[@]}")
   fi
   "${cmd[@]}"
 }
 
-# load SECONDS URL — run wrk and print its WRK_RESULT line as "key=value ..." (empty on failure).
+# load SECONDS URL [CONNECTIONS INTERVAL_MS] — run wrk (see wrk_cmd) and print its WRK_RESULT line as
+# "key=value ..." (empty on failure).
 load() {
-  wrk_cmd "$1" "$2" 2>&1 | sed -n 's/^WRK_RESULT //p'
+  wrk_cmd "$@" 2>&1 | sed -n 's/^WRK_RESULT //p'
 }
 
 # field LINE KEY — the value of KEY in a "key=value ..." line.

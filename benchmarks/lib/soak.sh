@@ -28,9 +28,7 @@ run_soak() {
   log "soak: $SOAK_MINUTES min at ~$SOAK_RATE req/s ($SOAK_CONNECTIONS connections, ${interval} ms apart), 100% shadowed and compared"
   local samples=$RUN_DIR/soak-samples.tsv
   printf 'second\trss_kib\tstore_bytes\tcounters\tsamples\n' >"$samples"
-  local wrk_cmd=(wrk -t1 -c"$SOAK_CONNECTIONS" -d"${seconds}s" --timeout 5s -s "$BENCH_DIR/lib/wrk-rate.lua" "$url" -- "$interval")
-  if [ "$(nproc)" -gt 1 ]; then wrk_cmd=(taskset -c "$(($(nproc) - 1))" "${wrk_cmd[@]}"); fi
-  "${wrk_cmd[@]}" >"$RUN_DIR/soak-wrk.out" 2>&1 &
+  wrk_cmd "$seconds" "$url" "$SOAK_CONNECTIONS" "$interval" >"$RUN_DIR/soak-wrk.out" 2>&1 &
   local wrk_pid=$! t=0
   while kill -0 "$wrk_pid" 2>/dev/null && [ $t -le $((seconds + 10)) ]; do
     printf '%s\t%s\t%s\t%s\n' "$t" "$(rss_kib "$pid")" "$(store_bytes "$dir")" "$(store_counts "$admin" | tr ' ' '\t')" >>"$samples"

@@ -299,15 +299,7 @@ internal sealed class MigrationMiddleware(
             return CapturedResponse.Failed(error.Error == ForwarderError.RequestTimedOut ? BackendFailure.Timeout : BackendFailure.ConnectionError, elapsed, error.Error.ToString());
         }
 
-        var headers = new List<KeyValuePair<string, string>>(context.Response.Headers.Count);
-        foreach (var (name, values) in context.Response.Headers)
-        {
-            // Joined as the shadow client joins a repeated header (", "; StringValues.ToString uses ","),
-            // or identical responses would differ in every header sent twice.
-            headers.Add(new(name, values.Count == 1 ? values[0] ?? string.Empty : string.Join(", ", values.ToArray())));
-        }
-
-        return new CapturedResponse(context.Response.StatusCode, headers, body, elapsed);
+        return new CapturedResponse(context.Response.StatusCode, HeaderList.Copy(context.Response.Headers), body, elapsed);
     }
 
     private static bool IsClientError(ForwarderError error) => error is ForwarderError.RequestCanceled

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using ShadowProxy.Metrics;
 using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Comparison;
@@ -128,7 +129,7 @@ public sealed class ComparisonEndToEndTests
             Assert.Equal(["Accept", "Origin"], response.Headers.Vary);
         }
 
-        var comparisons = proxy.Services.GetRequiredService<ShadowProxy.Metrics.ProxyMetrics>().Comparisons;
+        var comparisons = proxy.Services.GetRequiredService<ProxyMetrics>().Comparisons;
         await Eventually.True(() => comparisons.WithLabels("orders", "match").Value + comparisons.WithLabels("orders", "diff").Value == 5, "all 5 pairs compared");
         Assert.Equal(5, comparisons.WithLabels("orders", "match").Value);
     }
