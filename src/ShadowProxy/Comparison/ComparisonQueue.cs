@@ -14,13 +14,13 @@ internal sealed class ComparisonQueue
     public const int Capacity = 2048;
 
     // Written by shadow completions (often the socket thread), read by low-priority comparison threads.
-    private readonly LowPriorityQueue<ShadowExchange> _queue = new(Capacity);
+    private readonly HandOffQueue<ShadowExchange> _queue = new(Capacity);
 
     private readonly TimeProvider _time;
 
     public ComparisonQueue(TimeProvider time) => _time = time;
 
-    public LowPriorityQueue<ShadowExchange> Pending => _queue;
+    public HandOffQueue<ShadowExchange> Pending => _queue;
 
     /// <summary>Observers of every shadow call that ended without a response to compare: migration, method, route template, path, backend, failure.</summary>
     public event Action<string, string, string?, string, Backend, CapturedResponse>? ShadowFailed;

@@ -9,8 +9,9 @@ namespace ShadowProxy.Comparison;
 
 /// <summary>
 /// Drains the <see cref="ComparisonQueue"/> with a fixed number of workers, compares each pair and
-/// hands the verdict to the sinks. Runs entirely off the client's path, on dedicated low-priority
-/// threads (<see cref="LowPriorityThread"/>): on a saturated machine comparisons yield to requests.
+/// hands the verdict to the sinks. Runs entirely off the client's path, on dedicated
+/// low-priority threads (<see cref="DedicatedThread"/>): on a saturated machine comparisons yield to
+/// requests. Everything a comparison calls is synchronous and queues no thread-pool work (see there why).
 /// </summary>
 internal sealed partial class ComparisonWorker(
     ComparisonQueue queue,
@@ -23,7 +24,7 @@ internal sealed partial class ComparisonWorker(
     public static int WorkerCount => Math.Max(1, Environment.ProcessorCount / 2);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, WorkerCount).Select(i => LowPriorityThread.Run($"shadowproxy-compare-{i}", () => Drain(stoppingToken))));
+        Task.WhenAll(Enumerable.Range(0, WorkerCount).Select(i => DedicatedThread.Run($"shadowproxy-compare-{i}", lowPriority: true, () => Drain(stoppingToken))));
 
     /// <summary>Compares until the queue completes or the host stops; blocks only its own (dedicated, low-priority) thread.</summary>
     private void Drain(CancellationToken stoppingToken)

@@ -27,7 +27,7 @@ internal sealed partial class DiffRecorder : BackgroundService
     private readonly IDiffStore _store;
     private readonly ILogger<DiffRecorder> _logger;
     private readonly TimeProvider _time;
-    private readonly LowPriorityQueue<ComparisonRecord> _queue;
+    private readonly HandOffQueue<ComparisonRecord> _queue;
     private readonly int _samplesPerPath;
     private readonly int _maxCoverageKeys;
     private volatile ConcurrentDictionary<SampleKey, int> _coverage = new();
@@ -52,7 +52,7 @@ internal sealed partial class DiffRecorder : BackgroundService
 
         // The view mirrors the store's bound on paths; beyond it unknown paths count as the overflow path.
         _maxCoverageKeys = options.Store.MaxPathsPerMigration * Math.Max(1, options.Migrations.Count);
-        _queue = new LowPriorityQueue<ComparisonRecord>(capacity);
+        _queue = new HandOffQueue<ComparisonRecord>(capacity);
     }
 
     /// <summary>Records accepted into the queue.</summary>
@@ -138,10 +138,12 @@ internal sealed partial class DiffRecorder : BackgroundService
         }
     }
 
-    // The loop runs on a dedicated low-priority thread: a batch write is a burst of CPU (and, for SQLite,
-    // synchronous I/O) that must not compete with request threads. It blocks only that thread.
+    // The loop runs on a thread of its own: a SQLite batch write is synchronous I/O, which must not hold a
+    // thread-pool thread. At normal priority: a store write wakes async waiters (a state save waiting for
+    // the store's write lock; Redis completions), and pool work queued from a low-priority thread could
+    // leave a request-serving pool worker at its nice value (DedicatedThread).
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        LowPriorityThread.Run("shadowproxy-diff-writer", () => WriteLoop(stoppingToken));
+        DedicatedThread.Run("shadowproxy-diff-writer", lowPriority: false, () => WriteLoop(stoppingToken));
 
     private void WriteLoop(CancellationToken stoppingToken)
     {

@@ -2,15 +2,18 @@ using ShadowProxy.Hosting;
 
 namespace ShadowProxy.Tests.Hosting;
 
-public sealed class LowPriorityQueueTests
+public sealed class HandOffQueueTests
 {
     // Only bounds a test that fails; a passing test never waits for it.
     private static readonly TimeSpan FailAfter = TimeSpan.FromSeconds(10);
 
+    // The consumer signals through a synchronous event: completing a task there would queue pool work from a low-priority thread (DedicatedThread).
+    private static Task WhenSet(ManualResetEventSlim signal) => Task.Run(() => Assert.True(signal.Wait(FailAfter), "the consumer never parked"));
+
     [Fact]
     public void Refuses_items_beyond_its_capacity_until_one_is_taken()
     {
-        var queue = new LowPriorityQueue<int>(capacity: 2);
+        var queue = new HandOffQueue<int>(capacity: 2);
 
         Assert.True(queue.TryEnqueue(1));
         Assert.True(queue.TryEnqueue(2));
@@ -30,23 +33,23 @@ public sealed class LowPriorityQueueTests
     [Fact]
     public void A_capacity_below_one_is_rejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new LowPriorityQueue<int>(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HandOffQueue<int>(0));
     }
 
     [Fact]
     public async Task A_parked_consumer_wakes_for_an_item_queued_after_it_parked()
     {
-        var queue = new LowPriorityQueue<string>(capacity: 8);
-        var parked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var consumer = LowPriorityThread.Run("shadowproxy-test", () =>
+        var queue = new HandOffQueue<string>(capacity: 8);
+        using var parked = new ManualResetEventSlim();
+        var consumer = DedicatedThread.Run("shadowproxy-test", lowPriority: true, () =>
         {
-            parked.SetResult();
+            parked.Set();
             Assert.True(queue.WaitForItems(CancellationToken.None));
             Assert.True(queue.TryDequeue(out var item));
             Assert.Equal("pair", item);
         });
 
-        await parked.Task.WaitAsync(FailAfter);
+        await WhenSet(parked);
         Assert.True(queue.TryEnqueue("pair"));
         await consumer.WaitAsync(FailAfter);
     }
@@ -54,7 +57,7 @@ public sealed class LowPriorityQueueTests
     [Fact]
     public async Task Complete_refuses_new_items_lets_queued_ones_be_taken_and_then_releases_the_consumer()
     {
-        var queue = new LowPriorityQueue<int>(capacity: 8);
+        var queue = new HandOffQueue<int>(capacity: 8);
         Assert.True(queue.TryEnqueue(1));
         queue.Complete();
 
@@ -65,14 +68,14 @@ public sealed class LowPriorityQueueTests
         Assert.False(queue.WaitForItems(CancellationToken.None));
 
         // A consumer already parked when the queue completes is released too.
-        var other = new LowPriorityQueue<int>(capacity: 8);
-        var parked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var consumer = LowPriorityThread.Run("shadowproxy-test", () =>
+        var other = new HandOffQueue<int>(capacity: 8);
+        using var parked = new ManualResetEventSlim();
+        var consumer = DedicatedThread.Run("shadowproxy-test", lowPriority: true, () =>
         {
-            parked.SetResult();
+            parked.Set();
             Assert.False(other.WaitForItems(CancellationToken.None));
         });
-        await parked.Task.WaitAsync(FailAfter);
+        await WhenSet(parked);
         other.Complete();
         await consumer.WaitAsync(FailAfter);
     }
@@ -80,16 +83,16 @@ public sealed class LowPriorityQueueTests
     [Fact]
     public async Task A_parked_consumer_stops_waiting_when_cancelled()
     {
-        var queue = new LowPriorityQueue<int>(capacity: 8);
+        var queue = new HandOffQueue<int>(capacity: 8);
         using var stopping = new CancellationTokenSource();
-        var parked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var consumer = LowPriorityThread.Run("shadowproxy-test", () =>
+        using var parked = new ManualResetEventSlim();
+        var consumer = DedicatedThread.Run("shadowproxy-test", lowPriority: true, () =>
         {
-            parked.SetResult();
+            parked.Set();
             queue.WaitForItems(stopping.Token);
         });
 
-        await parked.Task.WaitAsync(FailAfter);
+        await WhenSet(parked);
         await stopping.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => consumer.WaitAsync(FailAfter));
     }
@@ -99,11 +102,11 @@ public sealed class LowPriorityQueueTests
     {
         const int Producers = 4;
         const int PerProducer = 20_000;
-        var queue = new LowPriorityQueue<int>(capacity: 64);
+        var queue = new HandOffQueue<int>(capacity: 64);
         var seen = new bool[Producers * PerProducer];
         var received = 0;
         using var stopping = new CancellationTokenSource(FailAfter);
-        var consumer = LowPriorityThread.Run("shadowproxy-test", () =>
+        var consumer = DedicatedThread.Run("shadowproxy-test", lowPriority: true, () =>
         {
             while (received < seen.Length && queue.WaitForItems(stopping.Token))
             {

@@ -3,13 +3,15 @@ using System.Collections.Concurrent;
 namespace ShadowProxy.Hosting;
 
 /// <summary>
-/// The bounded hand-off from request and shadow threads to <see cref="LowPriorityThread"/> consumers.
-/// Producers never take a lock a consumer holds: a low-priority consumer preempted inside a lock
-/// would stall every producer behind it (priority inversion), and a producer may be the socket
-/// thread that completes everyone's I/O. Enqueue and dequeue are lock-free; a consumer with nothing
-/// to do parks, and only then does a producer wake it. Beyond <c>capacity</c> items are refused.
+/// The bounded hand-off from request, shadow and comparison threads to a consumer on a
+/// <see cref="DedicatedThread"/>. Producers never take a lock a consumer holds: a consumer preempted
+/// inside a lock (a low-priority one is, often) would stall every producer behind it (priority
+/// inversion), and a producer may be the socket thread that completes everyone's I/O. Enqueue and
+/// dequeue are lock-free; a consumer with nothing to do parks (a synchronous wait), and only then does
+/// a producer wake it: a low-priority producer queues no thread-pool work. Beyond <c>capacity</c> items
+/// are refused.
 /// </summary>
-internal sealed class LowPriorityQueue<T>(int capacity)
+internal sealed class HandOffQueue<T>(int capacity)
 {
     private readonly ConcurrentQueue<T> _items = new();
     private readonly SemaphoreSlim _wake = new(0);
