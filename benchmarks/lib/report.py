@@ -20,6 +20,7 @@ TARGETS = [
     ("shadow off ÷ plain YARP, p99", "shadowproxy-off", "yarp", "p99", "<=", 1.10),
     ("shadow 100% + diff ÷ nginx mirror, req/s", "shadowproxy-shadow", "nginx-mirror", "rps", ">=", 1.5),
     ("slow-candidate p99 ÷ shadow-off p99", "shadowproxy-slow", "shadowproxy-off", "p99", "<=", 1.25),
+    ("slow-candidate p99 ÷ shadow-off p99, both at a fixed rate", "shadowproxy-slow-rate", "shadowproxy-off-rate", "p99", "<=", 1.25),
 ]
 
 # Shown for context, no target.
