@@ -1,4 +1,4 @@
 using BenchmarkDotNet.Running;
 
 // One entry point for every benchmark class in this project: pick them with --filter.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(System.Reflection.Assembly.GetExecutingAssembly()).Run(args);

@@ -49,7 +49,8 @@ internal sealed partial class ComparisonWorker(
         }
     }
 
-    private void Process(ShadowExchange exchange)
+    /// <summary>Compares one pair and hands the verdict to the sinks; internal for the pipeline benchmark.</summary>
+    internal void Process(ShadowExchange exchange)
     {
         try
         {
