@@ -1,4 +1,4 @@
-using System.Text;
+using ShadowProxy.Core.Text;
 
 namespace ShadowProxy.Core.Endpoints;
 
@@ -14,43 +14,74 @@ public static class EndpointTemplate
     private const string Id = "{id}";
     private const string Overflow = "…";
 
+    // Endpoint names repeat on every pair; a service has few of them (the bound is far above EndpointReport's 500).
+    private static readonly StringInterner Names = new(maxCount: 4096, maxLength: MaxLength);
+
     public static string Create(string method, string? routeTemplate, string path)
     {
         ArgumentNullException.ThrowIfNull(method);
-        var builder = new StringBuilder(64).Append(method.ToUpperInvariant()).Append(' ');
-        var prefixLength = builder.Length;
 
-        var pathSegments = SplitPath(path ?? string.Empty);
-        var routeSegments = (routeTemplate ?? string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
+        // Written into a buffer one character longer than the limit: enough to tell whether the name was cut.
+        Span<char> buffer = stackalloc char[MaxLength + 1];
+        var name = new NameWriter(buffer);
+        if (method.Length <= buffer.Length)
+        {
+            name.AppendUpperInvariant(method);
+        }
+        else
+        {
+            name.Append(method.ToUpperInvariant());
+        }
+
+        name.Append(' ');
+        var prefixLength = name.Length;
+
+        var pathSpan = (path ?? string.Empty).AsSpan();
+        var end = pathSpan.IndexOfAny('?', '#');
+        var pathSegments = (end >= 0 ? pathSpan[..end] : pathSpan).Split('/');
+        var route = (routeTemplate ?? string.Empty).AsSpan();
+        var routeSegments = route.Split('/');
         var written = 0;
         var folding = routeTemplate is null;
-        foreach (var segment in pathSegments)
+        foreach (var segmentRange in pathSegments)
         {
+            var segment = pathSpan[segmentRange];
+            if (segment.IsEmpty)
+            {
+                continue;
+            }
+
             if (written == MaxSegments)
             {
-                builder.Append('/').Append(Overflow);
+                name.Append('/');
+                name.Append(Overflow);
                 break;
             }
 
-            if (!folding && written < routeSegments.Length && !IsCatchAll(routeSegments[written]))
+            // Route segments line up with path segments until the first catch-all or the route's end; then folding.
+            var routeSegment = folding ? default : NextSegment(ref routeSegments, route);
+            folding |= routeSegment.IsEmpty || IsCatchAll(routeSegment);
+            name.Append('/');
+            if (folding)
             {
-                builder.Append('/').Append(RouteSegment(routeSegments[written], segment));
+                name.Append(IsIdLike(segment) ? Id : segment);
             }
             else
             {
-                folding = true;
-                builder.Append('/').Append(IsIdLike(segment) ? Id : segment);
+                AppendRouteSegment(ref name, routeSegment, segment);
             }
 
             written++;
         }
 
-        if (builder.Length == prefixLength)
+        if (name.Length == prefixLength)
         {
-            builder.Append('/');
+            name.Append('/');
         }
 
-        return builder.Length <= MaxLength ? builder.ToString() : string.Concat(builder.ToString(0, MaxLength - Overflow.Length), Overflow);
+        return name.Length <= MaxLength
+            ? Names.Intern(buffer[..name.Length])
+            : string.Concat(buffer[..(MaxLength - Overflow.Length)], Overflow);
     }
 
     /// <summary>True for numbers, UUIDs, hex ids (8+ hex digits with a digit) and long mixed letter-digit tokens.</summary>
@@ -79,30 +110,31 @@ public static class EndpointTemplate
     }
 
     /// <summary>A literal route segment keeps the path's spelling; parameters become <c>{name}</c> without constraints or defaults.</summary>
-    private static string RouteSegment(string route, string actual)
+    private static void AppendRouteSegment(ref NameWriter name, ReadOnlySpan<char> route, ReadOnlySpan<char> actual)
     {
-        if (!route.Contains('{', StringComparison.Ordinal))
+        if (!route.Contains('{'))
         {
-            return actual;
+            name.Append(actual);
+            return;
         }
 
-        var builder = new StringBuilder(route.Length);
-        var position = 0;
-        while (position < route.Length)
+        while (!route.IsEmpty)
         {
-            var open = route.IndexOf('{', position);
-            var close = open < 0 ? -1 : route.IndexOf('}', open);
-            if (open < 0 || close < 0)
+            var open = route.IndexOf('{');
+            var close = open < 0 ? -1 : route[open..].IndexOf('}');
+            if (close < 0)
             {
-                builder.Append(route, position, route.Length - position);
+                name.Append(route);
                 break;
             }
 
-            builder.Append(route, position, open - position).Append('{').Append(ParameterName(route.AsSpan(open + 1, close - open - 1))).Append('}');
-            position = close + 1;
+            close += open;
+            name.Append(route[..open]);
+            name.Append('{');
+            name.Append(ParameterName(route[(open + 1)..close]));
+            name.Append('}');
+            route = route[(close + 1)..];
         }
-
-        return builder.ToString();
     }
 
     private static ReadOnlySpan<char> ParameterName(ReadOnlySpan<char> parameter)
@@ -112,12 +144,56 @@ public static class EndpointTemplate
         return end >= 0 ? parameter[..end] : parameter;
     }
 
-    private static bool IsCatchAll(string routeSegment) => routeSegment.StartsWith("{*", StringComparison.Ordinal);
+    private static bool IsCatchAll(ReadOnlySpan<char> routeSegment) => routeSegment.StartsWith("{*", StringComparison.Ordinal);
 
-    private static string[] SplitPath(string path)
+    /// <summary>The route's next non-empty segment, or empty when there is none.</summary>
+    private static ReadOnlySpan<char> NextSegment(ref MemoryExtensions.SpanSplitEnumerator<char> segments, ReadOnlySpan<char> route)
     {
-        var end = path.AsSpan().IndexOfAny('?', '#');
-        var withoutQuery = end >= 0 ? path[..end] : path;
-        return withoutQuery.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        while (segments.MoveNext())
+        {
+            if (!route[segments.Current].IsEmpty)
+            {
+                return route[segments.Current];
+            }
+        }
+
+        return default;
+    }
+
+    /// <summary>
+    /// Appends to a fixed buffer; past its end it only counts, so that <see cref="Length"/> says how long the
+    /// whole name would be.
+    /// </summary>
+    private ref struct NameWriter(Span<char> buffer)
+    {
+        private readonly Span<char> _buffer = buffer;
+
+        public int Length { get; private set; }
+
+        public void Append(char c)
+        {
+            if (Length < _buffer.Length)
+            {
+                _buffer[Length] = c;
+            }
+
+            Length++;
+        }
+
+        public void Append(scoped ReadOnlySpan<char> text)
+        {
+            if (Length < _buffer.Length)
+            {
+                text[..Math.Min(text.Length, _buffer.Length - Length)].CopyTo(_buffer[Length..]);
+            }
+
+            Length += text.Length;
+        }
+
+        /// <summary>Appends <paramref name="text"/> upper-cased; it must fit in the buffer.</summary>
+        public void AppendUpperInvariant(ReadOnlySpan<char> text)
+        {
+            Length += text.ToUpperInvariant(_buffer[Length..]);
+        }
     }
 }

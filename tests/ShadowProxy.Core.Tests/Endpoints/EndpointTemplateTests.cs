@@ -21,6 +21,11 @@ public sealed class EndpointTemplateTests
     [InlineData("GET", null, "", "GET /")]
     [InlineData("GET", null, "//a//b/", "GET /a/b")]
     [InlineData("GET", "/{**catchall}", "/v2/items/123#frag", "GET /v2/items/{id}")]
+    [InlineData("GET", "//api//orders/{id}/", "/api/orders/7", "GET /api/orders/{id}")]
+    [InlineData("GET", "/api/orders/{id}/lines", "/api/orders/7", "GET /api/orders/{id}")]
+    [InlineData("GET", "/api", "/api/orders/7", "GET /api/orders/{id}")]
+    [InlineData("GET", "/api/{a}-{b:int}/x", "/api/1-2/x", "GET /api/{a}-{b}/x")]
+    [InlineData("GET", "/api/{open", "/api/x", "GET /api/{open")]
     public void Creates_templates(string method, string? route, string path, string expected)
     {
         Assert.Equal(expected, EndpointTemplate.Create(method, route, path));
@@ -43,5 +48,32 @@ public sealed class EndpointTemplateTests
 
         Assert.Equal(EndpointTemplate.MaxLength, template.Length);
         Assert.EndsWith("…", template, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_name_of_exactly_the_length_bound_is_not_cut()
+    {
+        var path = "/" + new string('a', EndpointTemplate.MaxLength - "GET /".Length);
+
+        var template = EndpointTemplate.Create("GET", null, path);
+
+        Assert.Equal("GET " + path, template);
+        Assert.Equal(EndpointTemplate.MaxLength, template.Length);
+        Assert.Equal("GET " + path[..^1] + "…", EndpointTemplate.Create("GET", null, path + "b"));
+    }
+
+    [Fact]
+    public void A_long_method_is_upper_cased_and_cut()
+    {
+        var template = EndpointTemplate.Create(new string('m', 300), null, "/x");
+
+        Assert.Equal(new string('M', EndpointTemplate.MaxLength - 1) + "…", template);
+    }
+
+    [Fact]
+    public void A_repeated_endpoint_is_the_same_string()
+    {
+        // Comparisons name the endpoint of every pair: a name seen before is not allocated again.
+        Assert.Same(EndpointTemplate.Create("GET", "/api/orders/{**rest}", "/api/orders/42"), EndpointTemplate.Create("get", "/api/orders/{**rest}", "/api/orders/43"));
     }
 }
