@@ -1,3 +1,5 @@
+using ShadowProxy.Core.Text;
+
 namespace ShadowProxy.Core.Diff;
 
 /// <summary>
@@ -8,15 +10,18 @@ internal sealed class DiffContext : IDisposable
 {
     private readonly PathPatternSet _ignore;
     private readonly PathPatternSet? _extraNoise;
+    private readonly StringInterner _paths;
     private readonly List<Difference> _differences = [];
     private bool _hasNonNoise;
     private bool _truncated;
 
-    public DiffContext(int maxDifferences, PathPatternSet ignore, PathPatternSet? extraNoise)
+    /// <param name="paths">Where difference paths get their strings (the same paths come back on every pair).</param>
+    public DiffContext(int maxDifferences, PathPatternSet ignore, PathPatternSet? extraNoise, StringInterner paths)
     {
         MaxDifferences = Math.Max(1, maxDifferences);
         _ignore = ignore;
         _extraNoise = extraNoise;
+        _paths = paths;
     }
 
     public int MaxDifferences { get; }
@@ -34,7 +39,7 @@ internal sealed class DiffContext : IDisposable
     {
         if (TryAdmit(path, out var isNoise))
         {
-            _differences.Add(new Difference(path.ToString(), kind, legacy, candidate, isNoise));
+            _differences.Add(new Difference(_paths.Intern(path), kind, legacy, candidate, isNoise));
         }
     }
 
@@ -68,8 +73,8 @@ internal sealed class DiffContext : IDisposable
         }
     }
 
-    public void Add(string path, DifferenceKind kind, string? legacy, string? candidate, bool isNoise) =>
-        _differences.Add(new Difference(path, kind, legacy, candidate, isNoise));
+    public void Add(ReadOnlySpan<char> path, DifferenceKind kind, string? legacy, string? candidate, bool isNoise) =>
+        _differences.Add(new Difference(_paths.Intern(path), kind, legacy, candidate, isNoise));
 
     public ComparisonResult ToResult() => new()
     {

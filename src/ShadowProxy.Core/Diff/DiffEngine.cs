@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Text;
 
 namespace ShadowProxy.Core.Diff;
 
@@ -28,12 +29,18 @@ public sealed class DiffEngine
 
     private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 128 };
 
+    // Header paths are built on the stack up to this length.
+    private const int StackPathLength = 256;
+
     private readonly HashSet<string> _ignoredHeaders;
     private readonly PathPatternSet _ignoredPaths;
     private readonly PathPatternSet _unorderedArrays;
     private readonly double _numericTolerance;
     private readonly long _maxDecodedBytes;
     private readonly int _maxDifferences;
+
+    // The same paths come back pair after pair; bounded, because array indexes make their number open-ended.
+    private readonly StringInterner _paths = new(maxCount: 4096, maxLength: 256);
 
     /// <exception cref="ArgumentException">A path in <paramref name="options"/> is invalid (the message names it).</exception>
     public DiffEngine(DiffOptions options)
@@ -53,7 +60,7 @@ public sealed class DiffEngine
     {
         ArgumentNullException.ThrowIfNull(legacy);
         ArgumentNullException.ThrowIfNull(candidate);
-        using var context = new DiffContext(_maxDifferences, _ignoredPaths, extraNoise);
+        using var context = new DiffContext(_maxDifferences, _ignoredPaths, extraNoise, _paths);
         try
         {
             CompareCore(legacy, candidate, context);
@@ -113,7 +120,10 @@ public sealed class DiffEngine
 
     private static void ReportHeader(string name, string? legacyValue, string? candidateValue, DiffContext context)
     {
-        var path = HeaderPathPrefix + name;
+        var length = HeaderPathPrefix.Length + name.Length;
+        Span<char> path = length <= StackPathLength ? stackalloc char[length] : new char[length];
+        HeaderPathPrefix.CopyTo(path);
+        name.CopyTo(path[HeaderPathPrefix.Length..]);
         if (context.TryAdmit(path, out var isNoise))
         {
             context.Add(path, DifferenceKind.Header, Render(legacyValue), Render(candidateValue), isNoise);

@@ -63,7 +63,7 @@ internal sealed class JsonComparer(DiffContext context, double numericTolerance,
                     }
                 }
 
-                return count == CountProperties(candidate);
+                return count == candidate.GetPropertyCount();
             case JsonValueKind.Array:
                 if (legacy.GetArrayLength() != candidate.GetArrayLength())
                 {
@@ -132,7 +132,7 @@ internal sealed class JsonComparer(DiffContext context, double numericTolerance,
             }
         }
 
-        if (matched == CountProperties(candidate))
+        if (matched == candidate.GetPropertyCount())
         {
             return;
         }
@@ -158,7 +158,7 @@ internal sealed class JsonComparer(DiffContext context, double numericTolerance,
         var candidateLength = candidate.GetArrayLength();
         if (legacyLength != candidateLength && context.TryAdmit(context.Path.Span, out var isNoise))
         {
-            context.Add(context.Path.ToString(), DifferenceKind.ArrayLength, legacyLength.ToString(provider: null), candidateLength.ToString(provider: null), isNoise);
+            context.Add(context.Path.Span, DifferenceKind.ArrayLength, legacyLength.ToString(provider: null), candidateLength.ToString(provider: null), isNoise);
         }
 
         if (!unorderedArrays.IsEmpty && unorderedArrays.MatchesExactly(context.Path.Span))
@@ -424,17 +424,6 @@ internal sealed class JsonComparer(DiffContext context, double numericTolerance,
         return raw.IndexOf(Backslash) < 0 ? obj.TryGetProperty(raw, out value) : obj.TryGetProperty(property.Name, out value);
     }
 
-    private static int CountProperties(JsonElement obj)
-    {
-        var count = 0;
-        foreach (var _ in obj.EnumerateObject())
-        {
-            count++;
-        }
-
-        return count;
-    }
-
     private void AppendName(JsonProperty property)
     {
         var raw = JsonMarshal.GetRawUtf8PropertyName(property);
@@ -452,7 +441,7 @@ internal sealed class JsonComparer(DiffContext context, double numericTolerance,
     {
         if (context.TryAdmit(context.Path.Span, out var isNoise))
         {
-            context.Add(context.Path.ToString(), kind, Render(legacy), Render(candidate), isNoise);
+            context.Add(context.Path.Span, kind, Render(legacy), Render(candidate), isNoise);
         }
     }
 

@@ -52,7 +52,7 @@ internal static class TextComparer
                 if (context.TryAdmit(linePath, out var isNoise))
                 {
                     context.Add(
-                        linePath.ToString(),
+                        linePath,
                         kind,
                         hasLegacy ? ValueText.FromUtf8(legacyText) : null,
                         hasCandidate ? ValueText.FromUtf8(candidateText) : null,

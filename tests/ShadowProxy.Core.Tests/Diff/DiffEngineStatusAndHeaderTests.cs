@@ -22,6 +22,18 @@ public sealed class DiffEngineStatusAndHeaderTests
     }
 
     [Fact]
+    public void A_header_name_of_any_length_is_its_path()
+    {
+        var name = "X-" + new string('n', 300);
+        using var legacy = Json("{}", 200, (name, "1"), ("X-Short", "1"));
+        using var candidate = Json("{}", 200, (name, "2"), ("X-Short", "2"));
+
+        var result = _engine.Compare(legacy, candidate);
+
+        Assert.Equal(["header:" + name, "header:X-Short"], result.Differences.Select(d => d.Path));
+    }
+
+    [Fact]
     public void Different_status_codes_are_a_status_difference()
     {
         using var legacy = Json("{}", 200);
