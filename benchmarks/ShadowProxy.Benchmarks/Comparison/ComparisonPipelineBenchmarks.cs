@@ -47,7 +47,7 @@ public class ComparisonPipelineBenchmarks
         _recorder.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         var registry = new MigrationRegistry(options, new ProxyMetrics(_recorder), TimeProvider.System);
         var queue = new ComparisonQueue(TimeProvider.System);
-        _storeSink = new DiffStoreSink(_recorder, registry);
+        _storeSink = new DiffStoreSink(_recorder);
         _worker = new ComparisonWorker(queue, registry, [new EndpointReport(queue), _storeSink], NullLogger<ComparisonWorker>.Instance);
         _migration = registry.All.Single();
         _exchange = Exchange(_migration.Name);
@@ -89,7 +89,7 @@ public class ComparisonPipelineBenchmarks
 
     /// <summary>The store sink for a compared pair: the record and its queueing.</summary>
     [Benchmark]
-    public void StoreSink() => _storeSink.OnCompared(_exchange, _endpoint, _result);
+    public void StoreSink() => _storeSink.OnCompared(_migration, _exchange, _endpoint, _result);
 
     private static ShadowProxyOptions ReadOptions()
     {

@@ -21,8 +21,11 @@ public sealed record ComparisonRecord
     public StoredSample? Sample { get; init; }
 }
 
-/// <summary>One difference: <see cref="Path"/> like "$.items[2].price", "status" or "header:Content-Type".</summary>
-public sealed record StoredDifference(string Path, string Kind, string? Legacy, string? Candidate, bool IsNoise);
+/// <summary>
+/// One difference: <see cref="Path"/> like "$.items[2].price", "status" or "header:Content-Type". A struct: a
+/// record's differences are one array, not an object each, while it waits to be written.
+/// </summary>
+public readonly record struct StoredDifference(string Path, string Kind, string? Legacy, string? Candidate, bool IsNoise);
 
 /// <summary>A redacted request with both responses.</summary>
 public sealed record StoredSample

@@ -80,7 +80,7 @@ internal sealed partial class ComparisonWorker(
 
             foreach (var sink in _sinks)
             {
-                sink.OnCompared(exchange, endpoint, result);
+                sink.OnCompared(migration, exchange, endpoint, result);
             }
         }
         catch (Exception ex)

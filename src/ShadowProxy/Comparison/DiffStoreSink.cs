@@ -13,17 +13,12 @@ namespace ShadowProxy.Comparison;
 /// bodies, both responses, the request) only when one of its paths still lacks examples. Runs on a
 /// comparison worker; the write itself is batched by <see cref="DiffRecorder"/>.
 /// </summary>
-internal sealed class DiffStoreSink(DiffRecorder recorder, MigrationRegistry registry) : IComparisonSink
+internal sealed class DiffStoreSink(DiffRecorder recorder) : IComparisonSink
 {
-    public void OnCompared(ShadowExchange exchange, string endpoint, ComparisonResult result)
+    public void OnCompared(MigrationRuntime migration, ShadowExchange exchange, string endpoint, ComparisonResult result)
     {
-        if (!registry.TryGet(exchange.Migration, out var migration))
-        {
-            return;
-        }
-
         var redactor = migration.Comparer.Redactor;
-        var sample = result.Outcome == ComparisonOutcome.Diff && recorder.WantsSample(exchange.Migration, endpoint, FlaggedPaths(result.Differences))
+        var sample = result.Outcome == ComparisonOutcome.Diff && WantsSample(exchange.Migration, endpoint, result.Differences)
             ? Sample(exchange, redactor, migration.Current.Options.Diff.MaxDecodedBytes)
             : null;
 
@@ -64,18 +59,18 @@ internal sealed class DiffStoreSink(DiffRecorder recorder, MigrationRegistry reg
 
     private static readonly string[] KindNames = Enum.GetNames<DifferenceKind>();
 
-    private static List<string> FlaggedPaths(IReadOnlyList<Difference> differences)
+    /// <summary>True when a path of a non-noise difference still lacks samples.</summary>
+    private bool WantsSample(string migration, string endpoint, IReadOnlyList<Difference> differences)
     {
-        var paths = new List<string>(differences.Count);
         foreach (var difference in differences)
         {
-            if (!difference.IsNoise)
+            if (!difference.IsNoise && recorder.WantsSample(migration, endpoint, difference.Path))
             {
-                paths.Add(difference.Path);
+                return true;
             }
         }
 
-        return paths;
+        return false;
     }
 
     private static StoredSample Sample(ShadowExchange exchange, Redactor redactor, long maxDecodedBytes) => new()

@@ -3,6 +3,7 @@ using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Gates;
+using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Comparison;
 
@@ -22,7 +23,7 @@ internal sealed class EndpointReport : IComparisonSink
         queue.ShadowFailed += (migration, method, routeTemplate, path, backend, response) =>
             Tally(migration, EndpointTemplate.Create(method, routeTemplate, path)).Record(backend, response);
 
-    public void OnCompared(ShadowExchange exchange, string endpoint, ComparisonResult result)
+    public void OnCompared(MigrationRuntime migration, ShadowExchange exchange, string endpoint, ComparisonResult result)
     {
         var tally = Tally(exchange.Migration, endpoint);
         tally.Record(Backend.Legacy, exchange.Legacy);

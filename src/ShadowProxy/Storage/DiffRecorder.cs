@@ -101,21 +101,13 @@ internal sealed partial class DiffRecorder : BackgroundService
     }
 
     /// <summary>
-    /// True when at least one of <paramref name="paths"/> (the record's non-noise difference paths)
-    /// still lacks samples, so that the caller copies and redacts a sample only when it may be kept.
+    /// True when <paramref name="path"/> (a non-noise difference path) still lacks samples, so that the
+    /// caller copies and redacts a sample only when it may be kept.
     /// </summary>
-    public bool WantsSample(string migration, string endpoint, IReadOnlyList<string> paths)
+    public bool WantsSample(string migration, string endpoint, string path)
     {
         var coverage = _coverage;
-        foreach (var path in paths)
-        {
-            if (coverage.GetValueOrDefault(Key(coverage, migration, endpoint, path)) < _samplesPerPath)
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return coverage.GetValueOrDefault(Key(coverage, migration, endpoint, path)) < _samplesPerPath;
     }
 
     /// <summary>Stops the batching loop, then writes what is still queued (bounded by <see cref="ShutdownFlushTimeout"/>).</summary>

@@ -86,14 +86,15 @@ public sealed class DiffRecorderTests
         ]);
         var recorder = new DiffRecorder(store, Options(options), NullLogger<DiffRecorder>.Instance, TimeProvider.System);
         await recorder.StartAsync(CancellationToken.None);
-        await Eventually.True(() => !recorder.WantsSample("orders", Orders, ["$.price"]), "the view is seeded from the store");
+        await Eventually.True(() => !recorder.WantsSample("orders", Orders, "$.price"), "the view is seeded from the store");
 
-        Assert.True(recorder.WantsSample("orders", Orders, ["$.price", "$.total"]));
-        Assert.True(recorder.WantsSample("orders", "GET /api/users/{id}", ["$.price"]));
+        Assert.True(recorder.WantsSample("orders", Orders, "$.total"));
+        Assert.True(recorder.WantsSample("orders", "GET /api/users/{id}", "$.price"));
         Assert.True(recorder.TryRecord(Diff("orders", Orders, Start, Sample("/api/orders/3"), Value("$.total"), Value("$.price"))));
-        Assert.True(recorder.WantsSample("orders", Orders, ["$.total"]));
+        Assert.True(recorder.WantsSample("orders", Orders, "$.total"));
         Assert.True(recorder.TryRecord(Diff("orders", Orders, Start, Sample("/api/orders/4"), Value("$.total"))));
-        Assert.False(recorder.WantsSample("orders", Orders, ["$.total", "$.price"]));
+        Assert.False(recorder.WantsSample("orders", Orders, "$.total"));
+        Assert.False(recorder.WantsSample("orders", Orders, "$.price"));
 
         await recorder.StopAsync(CancellationToken.None);
         Assert.Equal(4, (await store.ReadSamplesAsync("orders", new SampleQuery())).Count);
