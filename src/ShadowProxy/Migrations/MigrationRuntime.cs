@@ -145,10 +145,11 @@ internal sealed class MigrationRuntime
     /// <summary>Takes a shadow slot unless <paramref name="maxInFlight"/> are taken; never waits.</summary>
     public bool TryEnterShadow(int maxInFlight)
     {
-        var now = Interlocked.Increment(ref _shadowInFlight);
-        if (now <= maxInFlight)
+        if (Interlocked.Increment(ref _shadowInFlight) <= maxInFlight)
         {
-            Metrics.ShadowInFlight.Set(now);
+            // Inc and Dec, not Set(count): two shadows ending together could set their counts out of
+            // order and leave the gauge at 1 with nothing in flight (seen in ShadowFaultTests).
+            Metrics.ShadowInFlight.Inc();
             return true;
         }
 
@@ -156,7 +157,11 @@ internal sealed class MigrationRuntime
         return false;
     }
 
-    public void ExitShadow() => Metrics.ShadowInFlight.Set(Interlocked.Decrement(ref _shadowInFlight));
+    public void ExitShadow()
+    {
+        Interlocked.Decrement(ref _shadowInFlight);
+        Metrics.ShadowInFlight.Dec();
+    }
 
     /// <summary>Counts one backend call (live or shadow) towards the gates.</summary>
     public void RecordCall(Backend backend, bool isError, TimeSpan latency) => Gates.RecordRequest(backend, isError, latency, _time.GetUtcNow());
