@@ -39,7 +39,7 @@ internal sealed class DiffContext : IDisposable
     {
         if (TryAdmit(path, out var isNoise))
         {
-            _differences.Add(new Difference(_paths.Intern(path), kind, legacy, candidate, isNoise));
+            Add(path, kind, legacy, candidate, isNoise);
         }
     }
 

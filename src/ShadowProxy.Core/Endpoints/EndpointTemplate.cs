@@ -24,15 +24,7 @@ public static class EndpointTemplate
         // Written into a buffer one character longer than the limit: enough to tell whether the name was cut.
         Span<char> buffer = stackalloc char[MaxLength + 1];
         var name = new NameWriter(buffer);
-        if (method.Length <= buffer.Length)
-        {
-            name.AppendUpperInvariant(method);
-        }
-        else
-        {
-            name.Append(method.ToUpperInvariant());
-        }
-
+        name.AppendUpperInvariant(method);
         name.Append(' ');
         var prefixLength = name.Length;
 
@@ -190,10 +182,16 @@ public static class EndpointTemplate
             Length += text.Length;
         }
 
-        /// <summary>Appends <paramref name="text"/> upper-cased; it must fit in the buffer.</summary>
+        /// <summary>Appends <paramref name="text"/> upper-cased (invariant casing maps char for char).</summary>
         public void AppendUpperInvariant(ReadOnlySpan<char> text)
         {
-            Length += text.ToUpperInvariant(_buffer[Length..]);
+            var fits = Math.Clamp(_buffer.Length - Length, 0, text.Length);
+            if (fits > 0)
+            {
+                text[..fits].ToUpperInvariant(_buffer[Length..]);
+            }
+
+            Length += text.Length;
         }
     }
 }

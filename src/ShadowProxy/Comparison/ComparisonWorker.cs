@@ -9,9 +9,9 @@ namespace ShadowProxy.Comparison;
 
 /// <summary>
 /// Drains the <see cref="ComparisonQueue"/> with a fixed number of workers, compares each pair and
-/// hands the verdict to the sinks. Runs entirely off the client's path, on dedicated
-/// low-priority threads (<see cref="DedicatedThread"/>): on a saturated machine comparisons yield to
-/// requests. Everything a comparison calls is synchronous and queues no thread-pool work (see there why).
+/// hands the verdict to the sinks. Runs entirely off the client's path, on dedicated low-priority
+/// threads (<see cref="DedicatedThread"/>): on a saturated machine comparisons yield to requests.
+/// Everything a comparison calls is synchronous and queues no thread-pool work (see there why).
 /// </summary>
 internal sealed partial class ComparisonWorker(
     ComparisonQueue queue,

@@ -135,13 +135,13 @@ public sealed class ComparisonEndToEndTests
     }
 
     // The test backends name themselves in X-Backend: a real header difference these tests are not about.
-    private static void IgnoreTestBackendHeader(Dictionary<string, string?> config)
+    internal static void IgnoreTestBackendHeader(Dictionary<string, string?> config)
     {
         config["ShadowProxy:Migrations:orders:Diff:IgnoreHeaders:0"] = "Date";
         config["ShadowProxy:Migrations:orders:Diff:IgnoreHeaders:1"] = "X-Backend";
     }
 
-    private static Task Order(HttpContext context, string price, string status)
+    internal static Task Order(HttpContext context, string price, string status)
     {
         context.Response.ContentType = "application/json";
         var id = context.Request.Path.Value!.Split('/')[^1];

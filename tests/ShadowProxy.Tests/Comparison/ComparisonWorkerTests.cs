@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Comparison;
@@ -15,14 +14,14 @@ public sealed class ComparisonWorkerTests
         // touches is exercised here: differences with kept and redacted samples, a noise mark, counters, the
         // endpoint report, weight changes saved while comparisons are recorded, and the host stopping.
         PoolWorkEvents.AssertObserving();
-        await using var legacy = await TestBackend.StartAsync("legacy", context => Order(context, "shipped"));
-        await using var candidate = await TestBackend.StartAsync("candidate", context => Order(context, "SHIPPED"));
+        await using var legacy = await TestBackend.StartAsync("legacy", context => ComparisonEndToEndTests.Order(context, "12.5", "shipped"));
+        await using var candidate = await TestBackend.StartAsync("candidate", context => ComparisonEndToEndTests.Order(context, "12.5", "SHIPPED"));
         var config = TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address, "/api/orders/{**rest}");
-        config["ShadowProxy:Migrations:orders:Diff:IgnoreHeaders:0"] = "Date";
+        ComparisonEndToEndTests.IgnoreTestBackendHeader(config);
         config["ShadowProxy:Migrations:orders:Redact:JsonPaths:0"] = "$.customer.email";
         await using (var proxy = await TestProxy.StartAsync(config))
         {
-            using (var mark = await proxy.Admin.PostAsJsonAsync("/api/v1/migrations/orders/noise", new { path = "$.requestId", endpoint = "GET /api/orders/{id}" }))
+            using (var mark = await proxy.Admin.PostAsJsonAsync("/api/v1/migrations/orders/noise", new { path = "$.meta.requestId", endpoint = "GET /api/orders/{id}" }))
             {
                 mark.EnsureSuccessStatusCode();
             }
@@ -53,12 +52,5 @@ public sealed class ComparisonWorkerTests
 
         // Over the whole run so far: a comparison thread of any proxy in this process that queued work is a failure.
         Assert.Empty(PoolWorkEvents.QueuedFrom("shadowproxy-compare-"));
-    }
-
-    private static Task Order(HttpContext context, string status)
-    {
-        context.Response.ContentType = "application/json";
-        var id = context.Request.Path.Value!.Split('/')[^1];
-        return context.Response.WriteAsync("{\"id\":" + id + ",\"status\":\"" + status + "\",\"requestId\":\"" + Guid.NewGuid() + "\",\"customer\":{\"email\":\"ada@example.com\"}}");
     }
 }
