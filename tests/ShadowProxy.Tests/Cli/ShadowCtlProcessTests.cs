@@ -41,7 +41,7 @@ public sealed class ShadowCtlProcessTests(ShadowCtlFixture fixture) : IClassFixt
     [Fact]
     public async Task Ctrl_C_stops_a_watch_with_exit_0()
     {
-        using var process = Process.Start(StartInfo("status", "--watch", "--interval", "200ms", "--server", fixture.Server, "--key", ShadowCtlFixture.ViewerKey))!;
+        using var process = Process.Start(StartInfo(interruptible: true, "status", "--watch", "--interval", "200ms", "--server", fixture.Server, "--key", ShadowCtlFixture.ViewerKey))!;
         var stderr = process.StandardError.ReadToEndAsync();
         var firstFrame = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.StartsWith("shadowctl status  ", firstFrame);
@@ -69,14 +69,27 @@ public sealed class ShadowCtlProcessTests(ShadowCtlFixture fixture) : IClassFixt
         return new CliRun(process.ExitCode, await stdout, await stderr);
     }
 
-    private static ProcessStartInfo StartInfo(params string[] args)
+    private static ProcessStartInfo StartInfo(params string[] args) => StartInfo(interruptible: false, args);
+
+    /// <param name="interruptible">
+    /// Restore SIGINT's default for the CLI, as a terminal's foreground job has it: a test run started
+    /// in the background (<c>cmd &amp;</c>, nohup) ignores SIGINT, every process it starts inherits that,
+    /// and the runtime keeps an inherited SIGINT ignored, so Ctrl+C would never reach the CLI.
+    /// </param>
+    private static ProcessStartInfo StartInfo(bool interruptible, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(interruptible ? "env" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (interruptible)
+        {
+            info.ArgumentList.Add("--default-signal=INT");
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "shadowctl.dll"));
         foreach (var arg in args)
         {
