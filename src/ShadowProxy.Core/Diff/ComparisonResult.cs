@@ -42,6 +42,9 @@ public sealed record ComparisonResult
     /// <summary>The differences found, noise included (flagged), at most <c>DiffOptions.MaxDifferences</c>.</summary>
     public required IReadOnlyList<Difference> Differences { get; init; }
 
-    /// <summary>True when more differences existed than were kept; <see cref="Outcome"/> still accounts for all of them.</summary>
+    /// <summary>
+    /// True when the list may not show every difference: one was left out, or the list filled up with a real
+    /// difference in it and the comparison stopped there. <see cref="Outcome"/> accounts for all of them either way.
+    /// </summary>
     public bool DifferencesTruncated { get; init; }
 }

@@ -33,6 +33,9 @@ internal sealed class DiffContext : IDisposable
 
     public bool HasDifferences => _differences.Count > 0 || _truncated;
 
+    /// <summary>Differences kept so far.</summary>
+    public int Count => _differences.Count;
+
     public void Report(DifferenceKind kind, string? legacy, string? candidate) => Report(Path.Span, kind, legacy, candidate);
 
     public void Report(ReadOnlySpan<char> path, DifferenceKind kind, string? legacy, string? candidate)
@@ -49,7 +52,7 @@ internal sealed class DiffContext : IDisposable
     /// </summary>
     public bool TryAdmit(ReadOnlySpan<char> path, out bool isNoise)
     {
-        isNoise = _ignore.Matches(path) || (_extraNoise?.Matches(path) ?? false);
+        isNoise = IsNoise(path);
         _hasNonNoise |= !isNoise;
         if (_differences.Count < MaxDifferences)
         {
@@ -76,12 +79,51 @@ internal sealed class DiffContext : IDisposable
     public void Add(ReadOnlySpan<char> path, DifferenceKind kind, string? legacy, string? candidate, bool isNoise) =>
         _differences.Add(new Difference(_paths.Intern(path), kind, legacy, candidate, isNoise));
 
+    /// <summary>
+    /// Records an array-length difference at <paramref name="index"/>, where it would have been added had the
+    /// lengths been known when the walk reached the array. The list keeps its first <see cref="MaxDifferences"/>.
+    /// </summary>
+    public void Insert(int index, ReadOnlySpan<char> path, DifferenceKind kind, int legacy, int candidate)
+    {
+        var isNoise = IsNoise(path);
+        _hasNonNoise |= !isNoise;
+        if (index >= MaxDifferences)
+        {
+            _truncated = true;
+            return;
+        }
+
+        _differences.Insert(index, new Difference(_paths.Intern(path), kind, legacy.ToString(provider: null), candidate.ToString(provider: null), isNoise));
+        if (_differences.Count > MaxDifferences)
+        {
+            _differences.RemoveAt(_differences.Count - 1);
+            _truncated = true;
+        }
+    }
+
+    /// <summary>The state to return to with <see cref="Rollback"/>.</summary>
+    public DiffMark Mark() => new(_differences.Count, _hasNonNoise, _truncated, Path.Length);
+
+    /// <summary>Forgets what was reported since <paramref name="mark"/> (a walk that found invalid JSON halfway).</summary>
+    public void Rollback(DiffMark mark)
+    {
+        _differences.RemoveRange(mark.Count, _differences.Count - mark.Count);
+        _hasNonNoise = mark.HasNonNoise;
+        _truncated = mark.Truncated;
+        Path.Truncate(mark.PathLength);
+    }
+
     public ComparisonResult ToResult() => new()
     {
         Outcome = _hasNonNoise ? ComparisonOutcome.Diff : HasDifferences ? ComparisonOutcome.Noise : ComparisonOutcome.Match,
         Differences = _differences,
-        DifferencesTruncated = _truncated,
+        // Once saturated the walk stops, so what it did not reach may hold more differences.
+        DifferencesTruncated = _truncated || IsSaturated,
     };
 
     public void Dispose() => Path.Dispose();
+
+    private bool IsNoise(ReadOnlySpan<char> path) => _ignore.Matches(path) || (_extraNoise?.Matches(path) ?? false);
 }
+
+internal readonly record struct DiffMark(int Count, bool HasNonNoise, bool Truncated, int PathLength);

@@ -27,7 +27,9 @@ public sealed class DiffEngine
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
-    private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 128 };
+    private const int JsonMaxDepth = 128;
+    private static readonly JsonReaderOptions JsonReaderOptions = new() { MaxDepth = JsonMaxDepth };
+    private static readonly JsonDocumentOptions JsonDocumentOptions = new() { MaxDepth = JsonMaxDepth };
 
     // Header paths are built on the stack up to this length.
     private const int StackPathLength = 256;
@@ -213,27 +215,34 @@ public sealed class DiffEngine
 
     private bool TryCompareJson(ReadOnlyMemory<byte> legacy, ReadOnlyMemory<byte> candidate, DiffContext context)
     {
-        JsonDocument? legacyDocument = null;
-        JsonDocument? candidateDocument = null;
+        legacy = WithoutBom(legacy);
+        candidate = WithoutBom(candidate);
+        var mark = context.Mark();
         try
         {
-            // JsonDocument reads the given memory in place and keeps its index in pooled arrays.
-            legacyDocument = JsonDocument.Parse(WithoutBom(legacy), JsonOptions);
-            candidateDocument = JsonDocument.Parse(WithoutBom(candidate), JsonOptions);
+            if (!new JsonStreamComparer(context, _numericTolerance, _unorderedArrays, JsonReaderOptions).TryCompare(legacy.Span, candidate.Span))
+            {
+                // Keys out of order somewhere: parsed documents pair them by name.
+                context.Rollback(mark);
+                CompareDocuments(legacy, candidate, context);
+            }
+
+            return true;
         }
         catch (JsonException)
         {
-            legacyDocument?.Dispose();
+            // Invalid JSON on either side, perhaps found partway: forget what was reported and compare as text.
+            context.Rollback(mark);
             return false;
         }
+    }
 
-        using (legacyDocument)
-        using (candidateDocument)
-        {
-            new JsonComparer(context, _numericTolerance, _unorderedArrays).Compare(legacyDocument.RootElement, candidateDocument.RootElement);
-        }
-
-        return true;
+    private void CompareDocuments(ReadOnlyMemory<byte> legacy, ReadOnlyMemory<byte> candidate, DiffContext context)
+    {
+        // JsonDocument reads the given memory in place and keeps its index in pooled arrays.
+        using var legacyDocument = JsonDocument.Parse(legacy, JsonDocumentOptions);
+        using var candidateDocument = JsonDocument.Parse(candidate, JsonDocumentOptions);
+        new JsonComparer(context, _numericTolerance, _unorderedArrays).Compare(legacyDocument.RootElement, candidateDocument.RootElement);
     }
 
     private static ReadOnlyMemory<byte> WithoutBom(ReadOnlyMemory<byte> body) =>

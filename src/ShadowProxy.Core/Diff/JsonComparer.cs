@@ -369,34 +369,8 @@ internal sealed class JsonComparer(DiffContext context, double numericTolerance,
         return hash.ToHashCode();
     }
 
-    /// <summary>Numbers are equal by value: exact text, else decimal (when both fit) and double agree, or within the tolerance.</summary>
-    private bool NumbersEqual(JsonElement legacy, JsonElement candidate)
-    {
-        if (JsonMarshal.GetRawUtf8Value(legacy).SequenceEqual(JsonMarshal.GetRawUtf8Value(candidate)))
-        {
-            return true;
-        }
-
-        var legacyIsDouble = legacy.TryGetDouble(out var legacyDouble);
-        var candidateIsDouble = candidate.TryGetDouble(out var candidateDouble);
-        if (!legacyIsDouble || !candidateIsDouble)
-        {
-            return false;
-        }
-
-        if (numericTolerance > 0)
-        {
-            return Math.Abs(legacyDouble - candidateDouble) <= numericTolerance;
-        }
-
-        if (legacyDouble != candidateDouble)
-        {
-            return false;
-        }
-
-        // Doubles agree; decimal catches differences beyond double precision (0.1 vs 0.10000000000000000001).
-        return !legacy.TryGetDecimal(out var legacyDecimal) || !candidate.TryGetDecimal(out var candidateDecimal) || legacyDecimal == candidateDecimal;
-    }
+    private bool NumbersEqual(JsonElement legacy, JsonElement candidate) =>
+        JsonNumbers.Equal(JsonMarshal.GetRawUtf8Value(legacy), JsonMarshal.GetRawUtf8Value(candidate), numericTolerance);
 
     private static bool StringsEqual(JsonElement legacy, JsonElement candidate)
     {

@@ -200,6 +200,7 @@ public sealed class DiffEngineJsonTests
 
         Assert.Equal(10, result.Differences.Count);
         Assert.Equal("$[9]", result.Differences[^1].Path);
+        Assert.True(result.DifferencesTruncated);
     }
 
     [Fact]
