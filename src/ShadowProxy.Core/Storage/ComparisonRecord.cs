@@ -17,6 +17,9 @@ public sealed record ComparisonRecord
 
     public IReadOnlyList<StoredDifference> Differences { get; init; } = [];
 
+    /// <summary>The comparison kept only its first <c>Diff:MaxDifferences</c>: <see cref="Differences"/> may not list all.</summary>
+    public bool DifferencesTruncated { get; init; }
+
     /// <summary>Already redacted by the caller; null when no sample is wanted.</summary>
     public StoredSample? Sample { get; init; }
 }

@@ -102,7 +102,7 @@ public sealed record SampleHeader(
     int CandidateStatus,
     int DifferenceCount);
 
-/// <param name="DifferencesTruncated">True when the record had more differences than a sample keeps.</param>
+/// <param name="DifferencesTruncated">True when <paramref name="Differences"/> may not list every difference: the comparison kept only its first <c>Diff:MaxDifferences</c>, or the record had more than a sample keeps.</param>
 public sealed record SampleDetail(
     long Id,
     DateTimeOffset Time,

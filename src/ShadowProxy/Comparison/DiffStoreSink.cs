@@ -53,6 +53,7 @@ internal sealed class DiffStoreSink(DiffRecorder recorder) : IComparisonSink
                 _ => ComparisonTally.Noise,
             },
             Differences = differences,
+            DifferencesTruncated = result.DifferencesTruncated,
             Sample = sample,
         });
     }

@@ -260,7 +260,7 @@ internal sealed class SqliteDiffWriter
             Candidate = sample.Candidate with { Body = sample.Candidate.Body?.Capped() },
         };
         var differences = record.Differences.Count > MaxDifferencesPerSample ? record.Differences.Take(MaxDifferencesPerSample).ToList() : record.Differences;
-        return JsonSerializer.Serialize(new SamplePayload(capped, differences, differences.Count < record.Differences.Count), StoreJsonContext.Default.SamplePayload);
+        return JsonSerializer.Serialize(new SamplePayload(capped, differences, record.DifferencesTruncated || differences.Count < record.Differences.Count), StoreJsonContext.Default.SamplePayload);
     }
 
     /// <summary>A prepared command with the migration bound and the named parameters to fill per row.</summary>

@@ -134,6 +134,35 @@ public sealed class ComparisonEndToEndTests
         Assert.Equal(5, comparisons.WithLabels("orders", "match").Value);
     }
 
+    [Fact]
+    public async Task A_sample_cut_at_MaxDifferences_says_that_not_every_difference_is_listed()
+    {
+        static Task Answer(HttpContext context, int value)
+        {
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync($$"""{"a":{{value}},"b":{{value}},"c":{{value}},"d":{{value}},"e":{{value}}}""");
+        }
+
+        await using var legacy = await TestBackend.StartAsync("legacy", context => Answer(context, 1));
+        await using var candidate = await TestBackend.StartAsync("candidate", context => Answer(context, 2));
+        var config = TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address, "/api/orders/{**rest}");
+        config["ShadowProxy:Migrations:orders:Diff:MaxDifferences"] = "2";
+        IgnoreTestBackendHeader(config);
+        await using var proxy = await TestProxy.StartAsync(config);
+
+        (await proxy.Client.GetAsync("/api/orders/1")).Dispose();
+
+        JsonElement samples = default;
+        await Eventually.True(() =>
+        {
+            samples = proxy.Admin.GetFromJsonAsync<JsonElement>("/api/v1/migrations/orders/diffs").GetAwaiter().GetResult().GetProperty("samples");
+            return samples.GetArrayLength() == 1;
+        }, "the sample reached the store");
+        var detail = await proxy.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/migrations/orders/diffs/{samples[0].GetProperty("id").GetInt64()}");
+        Assert.Equal(["$.a", "$.b"], detail.GetProperty("differences").EnumerateArray().Select(d => d.GetProperty("path").GetString()));
+        Assert.True(detail.GetProperty("differencesTruncated").GetBoolean());
+    }
+
     // The test backends name themselves in X-Backend: a real header difference these tests are not about.
     internal static void IgnoreTestBackendHeader(Dictionary<string, string?> config)
     {

@@ -511,7 +511,7 @@ async function openSample(id) {
   state.sample = sample;
   const request = sample.sample.request;
   $('sample-title').textContent = `Sample ${sample.id}: ${request.method} ${request.path}${request.query || ''}`;
-  $('sample-meta').textContent = `${sample.endpoint} · ${fmt.time(sample.time)}` + (sample.differencesTruncated ? ' · more differences existed than a sample keeps' : '');
+  $('sample-meta').textContent = `${sample.endpoint} · ${fmt.time(sample.time)}` + (sample.differencesTruncated ? ' · not every difference is listed' : '');
   const differences = sample.differences;
   fill('sample-diffs', differences.map((d) => h('tr', { class: d.isNoise ? 'is-noise' : '' },
     h('td', { class: 'mono' }, d.path), h('td', {}, d.kind),
