@@ -370,7 +370,7 @@ internal sealed class JsonComparer(DiffContext context, double numericTolerance,
     }
 
     private bool NumbersEqual(JsonElement legacy, JsonElement candidate) =>
-        JsonNumbers.Equal(JsonMarshal.GetRawUtf8Value(legacy), JsonMarshal.GetRawUtf8Value(candidate), numericTolerance);
+        JsonNumbers.Equal<JsonElement, ElementNumber>(ref legacy, ref candidate, numericTolerance);
 
     private static bool StringsEqual(JsonElement legacy, JsonElement candidate)
     {

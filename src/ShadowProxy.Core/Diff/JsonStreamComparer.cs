@@ -62,7 +62,7 @@ internal readonly struct JsonStreamComparer(DiffContext context, double numericT
                 return CompareObjects(ref legacy, ref candidate);
             case JsonTokenType.StartArray:
                 return CompareArrays(ref legacy, ref candidate);
-            case JsonTokenType.Number when !JsonNumbers.Equal(legacy.Reader.ValueSpan, candidate.Reader.ValueSpan, numericTolerance):
+            case JsonTokenType.Number when !JsonNumbers.Equal<Utf8JsonReader, ReaderNumber>(ref legacy.Reader, ref candidate.Reader, numericTolerance):
             case JsonTokenType.String when !StringsEqual(ref legacy.Reader, ref candidate.Reader):
             case JsonTokenType.True when legacy.Reader.TokenType != candidate.Reader.TokenType:
                 ReportBoth(DifferenceKind.ValueChanged, ref legacy, ref candidate);
