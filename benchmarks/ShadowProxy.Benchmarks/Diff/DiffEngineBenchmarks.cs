@@ -26,10 +26,14 @@ public class DiffEngineBenchmarks
     [Params(4, 64)]
     public int SizeKb { get; set; }
 
+    /// <summary>Reordered keys take the engine's documents path; keys in the same order its side-by-side reader.</summary>
+    [Params(true, false)]
+    public bool KeysReordered { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        var (legacy, candidate) = OrderDocuments.Create(SizeKb * 1024);
+        var (legacy, candidate) = OrderDocuments.Create(SizeKb * 1024, KeysReordered);
         _legacyText = Encoding.UTF8.GetString(legacy);
         _candidateText = Encoding.UTF8.GetString(candidate);
         _legacy = Capture(legacy);
@@ -41,7 +45,7 @@ public class DiffEngineBenchmarks
         });
 
         var result = _engine.Compare(_legacy, _candidate);
-        Console.WriteLine($"// {SizeKb} KB pair: {legacy.Length} + {candidate.Length} bytes, {result.Outcome}, {result.Differences.Count} differences");
+        Console.WriteLine($"// {SizeKb} KB pair, keys {(KeysReordered ? "reordered" : "in order")}: {legacy.Length} + {candidate.Length} bytes, {result.Outcome}, {result.Differences.Count} differences");
     }
 
     [GlobalCleanup]

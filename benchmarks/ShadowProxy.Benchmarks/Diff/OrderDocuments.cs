@@ -5,31 +5,32 @@ using System.Text.Json;
 namespace ShadowProxy.Benchmarks.Diff;
 
 /// <summary>
-/// Deterministic legacy/candidate pairs of an orders-list response of about a given size. The candidate lists
-/// keys in another order and formats prices differently (equal values), and carries a few real differences:
-/// a changed status, a changed price, a missing field, an extra field and a new request id.
+/// Deterministic legacy/candidate pairs of an orders-list response of about a given size. The candidate formats
+/// prices differently (equal values), lists tags in another order, lists keys in another order unless asked not
+/// to, and carries a few real differences: a changed status, a changed price, a missing field, an extra field and
+/// a new request id.
 /// </summary>
 internal static class OrderDocuments
 {
     private static readonly string[] Statuses = ["pending", "paid", "shipped", "delivered", "cancelled"];
     private static readonly string[] Tags = ["gift", "express", "fragile", "bulk", "promo", "b2b"];
 
-    public static (byte[] Legacy, byte[] Candidate) Create(int approximateBytes)
+    public static (byte[] Legacy, byte[] Candidate) Create(int approximateBytes, bool reorderKeys = true)
     {
         var orderCount = 1;
         while (true)
         {
-            var legacy = Write(orderCount, candidate: false);
+            var legacy = Write(orderCount, candidate: false, reorderKeys: false);
             if (legacy.Length >= approximateBytes)
             {
-                return (legacy, Write(orderCount, candidate: true));
+                return (legacy, Write(orderCount, candidate: true, reorderKeys));
             }
 
             orderCount++;
         }
     }
 
-    private static byte[] Write(int orderCount, bool candidate)
+    private static byte[] Write(int orderCount, bool candidate, bool reorderKeys)
     {
         var random = new Random(42);
         var output = new ArrayBufferWriter<byte>();
@@ -43,7 +44,7 @@ internal static class OrderDocuments
             writer.WriteStartArray("orders");
             for (var i = 0; i < orderCount; i++)
             {
-                WriteOrder(writer, random, i, candidate);
+                WriteOrder(writer, random, i, candidate, reorderKeys);
             }
 
             writer.WriteEndArray();
@@ -54,7 +55,7 @@ internal static class OrderDocuments
         return output.WrittenSpan.ToArray();
     }
 
-    private static void WriteOrder(Utf8JsonWriter writer, Random random, int index, bool candidate)
+    private static void WriteOrder(Utf8JsonWriter writer, Random random, int index, bool candidate, bool reorderKeys)
     {
         var id = 100_000 + index;
         var status = Statuses[random.Next(Statuses.Length)];
@@ -95,7 +96,7 @@ internal static class OrderDocuments
                 {
                     var price = candidate && index == 3 && i == 0 ? items[i].Price + 1 : items[i].Price;
                     writer.WriteStartObject();
-                    if (candidate)
+                    if (candidate && reorderKeys)
                     {
                         writer.WritePropertyName("price");
                         writer.WriteRawValue(price.ToString("0.000", CultureInfo.InvariantCulture));
@@ -106,7 +107,15 @@ internal static class OrderDocuments
                     {
                         writer.WriteString("sku", items[i].Sku);
                         writer.WriteNumber("quantity", items[i].Quantity);
-                        writer.WriteNumber("price", price);
+                        if (candidate)
+                        {
+                            writer.WritePropertyName("price");
+                            writer.WriteRawValue(price.ToString("0.000", CultureInfo.InvariantCulture));
+                        }
+                        else
+                        {
+                            writer.WriteNumber("price", price);
+                        }
                     }
 
                     writer.WriteEndObject();
@@ -133,7 +142,7 @@ internal static class OrderDocuments
         ];
 
         writer.WriteStartObject();
-        foreach (var (_, write) in candidate ? fields.Reverse() : fields)
+        foreach (var (_, write) in candidate && reorderKeys ? fields.Reverse() : fields)
         {
             write();
         }
