@@ -28,8 +28,6 @@ public sealed class DiffEngine
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     private const int JsonMaxDepth = 128;
-    private static readonly JsonReaderOptions JsonReaderOptions = new() { MaxDepth = JsonMaxDepth };
-    private static readonly JsonDocumentOptions JsonDocumentOptions = new() { MaxDepth = JsonMaxDepth };
 
     // Header paths are built on the stack up to this length.
     private const int StackPathLength = 256;
@@ -215,18 +213,10 @@ public sealed class DiffEngine
 
     private bool TryCompareJson(ReadOnlyMemory<byte> legacy, ReadOnlyMemory<byte> candidate, DiffContext context)
     {
-        legacy = WithoutBom(legacy);
-        candidate = WithoutBom(candidate);
         var mark = context.Mark();
         try
         {
-            if (!new JsonStreamComparer(context, _numericTolerance, _unorderedArrays, JsonReaderOptions).TryCompare(legacy.Span, candidate.Span))
-            {
-                // Keys out of order somewhere: parsed documents pair them by name.
-                context.Rollback(mark);
-                CompareDocuments(legacy, candidate, context);
-            }
-
+            new JsonStreamComparer(context, _numericTolerance, _unorderedArrays, JsonMaxDepth).Compare(WithoutBom(legacy), WithoutBom(candidate));
             return true;
         }
         catch (JsonException)
@@ -235,14 +225,6 @@ public sealed class DiffEngine
             context.Rollback(mark);
             return false;
         }
-    }
-
-    private void CompareDocuments(ReadOnlyMemory<byte> legacy, ReadOnlyMemory<byte> candidate, DiffContext context)
-    {
-        // JsonDocument reads the given memory in place and keeps its index in pooled arrays.
-        using var legacyDocument = JsonDocument.Parse(legacy, JsonDocumentOptions);
-        using var candidateDocument = JsonDocument.Parse(candidate, JsonDocumentOptions);
-        new JsonComparer(context, _numericTolerance, _unorderedArrays).Compare(legacyDocument.RootElement, candidateDocument.RootElement);
     }
 
     private static ReadOnlyMemory<byte> WithoutBom(ReadOnlyMemory<byte> body) =>

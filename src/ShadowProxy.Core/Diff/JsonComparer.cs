@@ -370,21 +370,10 @@ internal sealed class JsonComparer(DiffContext context, double numericTolerance,
     }
 
     private bool NumbersEqual(JsonElement legacy, JsonElement candidate) =>
-        JsonNumbers.Equal<JsonElement, ElementNumber>(ref legacy, ref candidate, numericTolerance);
+        JsonValues.NumbersEqual<JsonElement, ElementValue>(ref legacy, ref candidate, numericTolerance);
 
-    private static bool StringsEqual(JsonElement legacy, JsonElement candidate)
-    {
-        var legacyRaw = JsonMarshal.GetRawUtf8Value(legacy);
-        var candidateRaw = JsonMarshal.GetRawUtf8Value(candidate);
-        if (legacyRaw.SequenceEqual(candidateRaw))
-        {
-            return true;
-        }
-
-        // Different raw bytes can still be the same string when escapes are involved ("\u0041" is "A").
-        return (legacyRaw.IndexOf(Backslash) >= 0 || candidateRaw.IndexOf(Backslash) >= 0)
-            && string.Equals(legacy.GetString(), candidate.GetString(), StringComparison.Ordinal);
-    }
+    private static bool StringsEqual(JsonElement legacy, JsonElement candidate) =>
+        JsonValues.StringsEqual<JsonElement, ElementValue>(ref legacy, ref candidate);
 
     private static bool NameEquals(JsonProperty property, JsonProperty other)
     {

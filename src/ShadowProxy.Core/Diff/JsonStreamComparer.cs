@@ -7,18 +7,29 @@ namespace ShadowProxy.Core.Diff;
 /// Structural comparison of two JSON bodies that reads both with <see cref="Utf8JsonReader"/> side by side,
 /// without building documents: most pairs list the same keys in the same order, so each token is read once and
 /// compared as raw bytes, and fields missing or added at the end of an object are reported as they are read.
-/// Where keys stop lining up (reordered, or inserted midway) it gives up, and the caller compares parsed documents
-/// with <see cref="JsonComparer"/> instead; an array listed in <c>UnorderedArrays</c> is parsed and handed to it
-/// on the spot. Reports what <see cref="JsonComparer"/> reports on the two parsed documents, in the same order
-/// (duplicate keys aside, which JSON leaves undefined). Invalid JSON throws <see cref="JsonException"/>, possibly
-/// after reporting: the caller rolls back. A completed comparison has read both bodies to the end, so validity is
-/// judged on the whole body.
+/// Where keys stop lining up (reordered, or inserted midway) it gives up, forgets what it reported and compares
+/// the two bodies as parsed documents with <see cref="JsonComparer"/>; an array listed in <c>UnorderedArrays</c> is
+/// parsed and handed to it on the spot. Reports what <see cref="JsonComparer"/> reports on the two parsed
+/// documents, in the same order (duplicate keys aside, which JSON leaves undefined). Invalid JSON throws
+/// <see cref="JsonException"/>, possibly after reporting: the caller rolls back. Both bodies are always read to
+/// the end, so validity is judged on the whole body.
 /// </summary>
-internal readonly struct JsonStreamComparer(DiffContext context, double numericTolerance, PathPatternSet unorderedArrays, JsonReaderOptions readerOptions)
+internal readonly struct JsonStreamComparer(DiffContext context, double numericTolerance, PathPatternSet unorderedArrays, int maxDepth)
 {
-    /// <returns>False when keys did not line up: what was reported is partial, and the caller starts over.</returns>
-    public bool TryCompare(ReadOnlySpan<byte> legacy, ReadOnlySpan<byte> candidate)
+    public void Compare(ReadOnlyMemory<byte> legacy, ReadOnlyMemory<byte> candidate)
     {
+        var start = context.Mark();
+        if (!TryCompareSideBySide(legacy.Span, candidate.Span))
+        {
+            context.Rollback(start);
+            CompareAsDocuments(legacy, candidate);
+        }
+    }
+
+    /// <returns>False when keys did not line up: what was reported is partial.</returns>
+    private bool TryCompareSideBySide(ReadOnlySpan<byte> legacy, ReadOnlySpan<byte> candidate)
+    {
+        var readerOptions = new JsonReaderOptions { MaxDepth = maxDepth };
         var left = new JsonCursor(legacy, readerOptions);
         var right = new JsonCursor(candidate, readerOptions);
         left.Read();
@@ -62,8 +73,8 @@ internal readonly struct JsonStreamComparer(DiffContext context, double numericT
                 return CompareObjects(ref legacy, ref candidate);
             case JsonTokenType.StartArray:
                 return CompareArrays(ref legacy, ref candidate);
-            case JsonTokenType.Number when !JsonNumbers.Equal<Utf8JsonReader, ReaderNumber>(ref legacy.Reader, ref candidate.Reader, numericTolerance):
-            case JsonTokenType.String when !StringsEqual(ref legacy.Reader, ref candidate.Reader):
+            case JsonTokenType.Number when !JsonValues.NumbersEqual<Utf8JsonReader, ReaderValue>(ref legacy.Reader, ref candidate.Reader, numericTolerance):
+            case JsonTokenType.String when !JsonValues.StringsEqual<Utf8JsonReader, ReaderValue>(ref legacy.Reader, ref candidate.Reader):
             case JsonTokenType.True when legacy.Reader.TokenType != candidate.Reader.TokenType:
                 ReportBoth(DifferenceKind.ValueChanged, ref legacy, ref candidate);
                 break;
@@ -123,8 +134,7 @@ internal readonly struct JsonStreamComparer(DiffContext context, double numericT
 
             AppendName(ref cursor);
             cursor.Read();
-            var value = cursor.ReadValue();
-            Report(kind, value, value, hasLegacy: kind == DifferenceKind.Missing, hasCandidate: kind == DifferenceKind.Extra);
+            ReportOneSide(kind, cursor.ReadValue());
             path.Truncate(mark);
             cursor.Read();
         }
@@ -137,17 +147,29 @@ internal readonly struct JsonStreamComparer(DiffContext context, double numericT
         return true;
     }
 
+    /// <summary>Both bodies as documents; JsonDocument reads the given memory in place and keeps its index in pooled arrays.</summary>
+    private void CompareAsDocuments(ReadOnlyMemory<byte> legacy, ReadOnlyMemory<byte> candidate)
+    {
+        var options = new JsonDocumentOptions { MaxDepth = maxDepth };
+        using var legacyDocument = JsonDocument.Parse(legacy, options);
+        using var candidateDocument = JsonDocument.Parse(candidate, options);
+        CompareDocuments(legacyDocument, candidateDocument);
+    }
+
     /// <summary>
     /// Parses the value under each reader (moving it to the value's last token) and compares the two documents.
-    /// Kept out of the streaming methods: its <c>using</c> blocks would slow down their loops.
+    /// Kept out of the side-by-side methods: its <c>using</c> blocks would slow down their loops.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void CompareAsDocuments(ref Utf8JsonReader legacy, ref Utf8JsonReader candidate)
     {
         using var legacyDocument = JsonDocument.ParseValue(ref legacy);
         using var candidateDocument = JsonDocument.ParseValue(ref candidate);
-        new JsonComparer(context, numericTolerance, unorderedArrays).Compare(legacyDocument.RootElement, candidateDocument.RootElement);
+        CompareDocuments(legacyDocument, candidateDocument);
     }
+
+    private void CompareDocuments(JsonDocument legacy, JsonDocument candidate) =>
+        new JsonComparer(context, numericTolerance, unorderedArrays).Compare(legacy.RootElement, candidate.RootElement);
 
     private bool CompareArrays(ref JsonCursor legacy, ref JsonCursor candidate)
     {
@@ -208,8 +230,7 @@ internal readonly struct JsonStreamComparer(DiffContext context, double numericT
         {
             var path = context.Path;
             path.AppendIndex(index);
-            var value = cursor.ReadValue();
-            Report(kind, value, value, hasLegacy: kind == DifferenceKind.Missing, hasCandidate: kind == DifferenceKind.Extra);
+            ReportOneSide(kind, cursor.ReadValue());
             path.Truncate(mark);
         }
 
@@ -227,18 +248,6 @@ internal readonly struct JsonStreamComparer(DiffContext context, double numericT
         }
 
         CompareAsDocuments(ref legacyStart, ref candidateStart);
-    }
-
-    private static bool StringsEqual(ref Utf8JsonReader legacy, ref Utf8JsonReader candidate)
-    {
-        if (legacy.ValueSpan.SequenceEqual(candidate.ValueSpan))
-        {
-            return true;
-        }
-
-        // Different raw bytes can still be the same string when escapes are involved ("\u0041" is "A").
-        return (legacy.ValueIsEscaped || candidate.ValueIsEscaped)
-            && string.Equals(legacy.GetString(), candidate.GetString(), StringComparison.Ordinal);
     }
 
     private static bool NamesEqual(ref Utf8JsonReader legacy, ref Utf8JsonReader candidate)
@@ -265,19 +274,26 @@ internal readonly struct JsonStreamComparer(DiffContext context, double numericT
         }
     }
 
+    /// <summary>A difference in a value both sides have; the cursors end on the values' last tokens.</summary>
     private void ReportBoth(DifferenceKind kind, ref JsonCursor legacy, ref JsonCursor candidate)
     {
         var legacyValue = legacy.ReadValue();
         var candidateValue = candidate.ReadValue();
-        Report(kind, legacyValue, candidateValue, hasLegacy: true, hasCandidate: true);
+        var path = context.Path.Span;
+        if (context.TryAdmit(path, out var isNoise))
+        {
+            context.Add(path, kind, ValueText.FromUtf8(legacyValue), ValueText.FromUtf8(candidateValue), isNoise);
+        }
     }
 
-    private void Report(DifferenceKind kind, ReadOnlySpan<byte> legacy, ReadOnlySpan<byte> candidate, bool hasLegacy, bool hasCandidate)
+    /// <summary>A value only one side has: legacy's when <paramref name="kind"/> is Missing, the candidate's when Extra.</summary>
+    private void ReportOneSide(DifferenceKind kind, ReadOnlySpan<byte> value)
     {
         var path = context.Path.Span;
         if (context.TryAdmit(path, out var isNoise))
         {
-            context.Add(path, kind, hasLegacy ? ValueText.FromUtf8(legacy) : null, hasCandidate ? ValueText.FromUtf8(candidate) : null, isNoise);
+            var text = ValueText.FromUtf8(value);
+            context.Add(path, kind, kind == DifferenceKind.Missing ? text : null, kind == DifferenceKind.Extra ? text : null, isNoise);
         }
     }
 
