@@ -52,8 +52,15 @@ peak_rss_mib() {
   awk '/^VmHWM:/ { kib += $2 } END { printf "%.0f", kib / 1024 }' "${files[@]/%//status}" 2>/dev/null || echo "-"
 }
 
-# cpu_ticks PID — user + system CPU time of PID in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# cpu_ticks PID — user + system CPU time of PID and its direct children (nginx's workers), in
+# clock ticks (getconf CLK_TCK per second).
+cpu_ticks() {
+  local pids=("$1") children
+  children=$(pgrep -P "$1" || true)
+  [ -z "$children" ] || pids+=($children)
+  local files=("${pids[@]/#//proc/}")
+  awk '{ ticks += $14 + $15 } END { print ticks + 0 }' "${files[@]/%//stat}" 2>/dev/null || echo 0
+}
 
 # wait_quiet PID — wait (at most 10 s) until PID uses < 10% of a core, so that work left over
 # from one scenario (queued shadow requests, diffs, store writes) does not run in the next.

@@ -3,8 +3,9 @@
     python3 report.py META.tsv RESULTS.tsv > latest.md
 
 RESULTS.tsv has one row per measured wrk run:
-    scenario  round  "requests=.. duration_us=.. p50_us=.. ..."  peak_rss_mib  "c d o"  "c d o"
-(the last two are the shadow outcome counters completed/dropped/other before and after the run).
+    scenario  round  "requests=.. duration_us=.. p50_us=.. ..."  peak_rss_mib  "c d o"  "c d o"  "ticks hz"
+(the shadow outcome counters completed/dropped/other before and after the run, then the CPU the
+server process and its children used for the run, in clock ticks, and the ticks per second).
 Ratios are computed per round (both scenarios of a ratio ran in the same round, minutes apart)
 and the median of those per-round ratios is reported: that cancels most of the drift a shared
 machine adds between rounds.
@@ -30,6 +31,8 @@ CONTEXT = [
     ("shadow 100% + diff ÷ plain YARP, req/s", "shadowproxy-shadow", "yarp", "rps"),
     ("weight 50 + shadow ÷ plain YARP, req/s", "shadowproxy-w50", "yarp", "rps"),
     ("nginx mirror slow p99 ÷ nginx mirror p99", "nginx-mirror-slow", "nginx-mirror", "p99"),
+    ("shadow 100% + diff ÷ nginx mirror, server CPU per request", "shadowproxy-shadow", "nginx-mirror", "cpu"),
+    ("shadow off ÷ plain YARP, server CPU per request", "shadowproxy-off", "yarp", "cpu"),
 ]
 
 
@@ -63,7 +66,17 @@ def parse_run(cells):
         "rss": None if cells[3] in ("", "-") else int(cells[3]),
     }
     run["completed"], run["dropped"] = shadow_delta(cells[4], cells[5])
+    run["cpu"] = cpu_per_request(cells[6] if len(cells) > 6 else "", n["requests"])
     return run
+
+
+def cpu_per_request(cell, requests):
+    """Server CPU (user + system, process and children) per request, in µs."""
+    parts = cell.split()
+    if len(parts) != 2 or not requests:
+        return None
+    ticks, hz = int(parts[0]), int(parts[1])
+    return ticks / hz * 1e6 / requests
 
 
 def shadow_delta(before, after):
@@ -92,7 +105,7 @@ def paired_ratios(runs, num, den, metric):
     """num/den per round, both measured in the same round, in round order."""
     by_round = {r["round"]: r[metric] for r in runs.get(den, [])}
     return [r[metric] / by_round[r["round"]] for r in sorted(runs.get(num, []), key=lambda r: r["round"])
-            if by_round.get(r["round"])]
+            if r[metric] is not None and by_round.get(r["round"])]
 
 
 def fmt(value, spec):
@@ -108,19 +121,20 @@ def shadow_cell(rs):
 
 
 def table(runs, labels, skipped):
-    yield "| scenario | req/s (median) | p50 ms | p99 ms | errors (HTTP ≥400 / socket) | peak RSS MiB | shadows completed / dropped |"
-    yield "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    yield ("| scenario | req/s (median) | p50 ms | p99 ms | server CPU µs / request | errors (HTTP ≥400 / socket) "
+           "| peak RSS MiB | shadows completed / dropped |")
+    yield "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for sid, label in labels.items():
         rs = runs.get(sid)
         if not rs:
             reason = skipped or "not run"
-            yield f"| {label} | not run: {reason} | | | | | |"
+            yield f"| {label} | not run: {reason} | | | | | | |"
             continue
         errors = f"{sum(r['http_errors'] for r in rs)} / {sum(r['socket_errors'] for r in rs)}"
         rss = max((r["rss"] for r in rs if r["rss"] is not None), default=None)
         yield (f"| {label} | {fmt(median(r['rps'] for r in rs), ',.0f')} "
                f"| {fmt(median(r['p50'] for r in rs), '.2f')} | {fmt(median(r['p99'] for r in rs), '.2f')} "
-               f"| {errors} | {fmt(rss, 'd')} | {shadow_cell(rs)} |")
+               f"| {fmt(median(r['cpu'] for r in rs), '.1f')} | {errors} | {fmt(rss, 'd')} | {shadow_cell(rs)} |")
 
 
 def per_round(runs, labels):
