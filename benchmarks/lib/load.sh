@@ -20,6 +20,13 @@ load() {
   wrk_cmd "$@" 2>&1 | sed -n 's/^WRK_RESULT //p'
 }
 
+# rate_args C:MS — "C MS", the fixed-rate arguments of load, from a --rate value; a message and
+# status 2 for anything else.
+rate_args() {
+  [[ $1 =~ ^[0-9]+:[0-9]+$ ]] || { echo "--rate wants CONNECTIONS:INTERVAL_MS, e.g. 64:4" >&2; return 2; }
+  echo "${1%%:*} ${1##*:}"
+}
+
 # field LINE KEY — the value of KEY in a "key=value ..." line.
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
