@@ -59,7 +59,9 @@ cpu_ticks() {
   children=$(pgrep -P "$1" || true)
   [ -z "$children" ] || pids+=($children)
   local files=("${pids[@]/#//proc/}")
-  awk '{ ticks += $14 + $15 } END { print ticks + 0 }' "${files[@]/%//stat}" 2>/dev/null || echo 0
+  # utime and stime are the 12th and 13th fields after the name, which ends at the last ')' and may
+  # contain spaces.
+  sed 's/.*) //' "${files[@]/%//stat}" 2>/dev/null | awk '{ ticks += $12 + $13 } END { print ticks + 0 }'
 }
 
 # wait_quiet PID — wait (at most 10 s) until PID uses < 10% of a core, so that work left over
