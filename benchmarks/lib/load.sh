@@ -27,6 +27,21 @@ rate_args() {
   echo "${1%%:*} ${1##*:}"
 }
 
+CLK_TCK=$(getconf CLK_TCK)
+
+# load_measured PID SECONDS URL [CONNECTIONS INTERVAL_MS] — load, then wait until PID is quiet (lib/procs.sh);
+# prints load's line with server_cpu_us=..: the CPU PID and its children used for the run, shadow and
+# diff work still queued when wrk stopped included. Empty when wrk failed.
+load_measured() {
+  local pid=$1 ticks line
+  shift
+  ticks=$(cpu_ticks "$pid")
+  line=$(load "$@")
+  wait_quiet "$pid"
+  ticks=$(($(cpu_ticks "$pid") - ticks))
+  [ -z "$line" ] || echo "$line server_cpu_us=$((ticks * 1000000 / CLK_TCK))"
+}
+
 # field LINE KEY — the value of KEY in a "key=value ..." line.
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 

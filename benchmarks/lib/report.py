@@ -3,9 +3,9 @@
     python3 report.py META.tsv RESULTS.tsv > latest.md
 
 RESULTS.tsv has one row per measured wrk run:
-    scenario  round  "requests=.. duration_us=.. p50_us=.. ..."  peak_rss_mib  "c d o"  "c d o"  "ticks hz"
-(the shadow outcome counters completed/dropped/other before and after the run, then the CPU the
-server process and its children used for the run, in clock ticks, and the ticks per second).
+    scenario  round  "requests=.. duration_us=.. p50_us=.. ... server_cpu_us=.."  peak_rss_mib  "c d o"  "c d o"
+(the last two are the shadow outcome counters completed/dropped/other before and after the run;
+server_cpu_us is the CPU the server process and its children used for the run, lib/load.sh).
 Ratios are computed per round (both scenarios of a ratio ran in the same round, minutes apart)
 and the median of those per-round ratios is reported: that cancels most of the drift a shared
 machine adds between rounds.
@@ -66,17 +66,8 @@ def parse_run(cells):
         "rss": None if cells[3] in ("", "-") else int(cells[3]),
     }
     run["completed"], run["dropped"] = shadow_delta(cells[4], cells[5])
-    run["cpu"] = cpu_per_request(cells[6] if len(cells) > 6 else "", n["requests"])
+    run["cpu"] = n["server_cpu_us"] / n["requests"] if "server_cpu_us" in n and n["requests"] else None
     return run
-
-
-def cpu_per_request(cell, requests):
-    """Server CPU (user + system, process and children) per request, in µs."""
-    parts = cell.split()
-    if len(parts) != 2 or not requests:
-        return None
-    ticks, hz = int(parts[0]), int(parts[1])
-    return ticks / hz * 1e6 / requests
 
 
 def shadow_delta(before, after):
@@ -152,13 +143,13 @@ def meets(value, op, target):
     return value >= target if op == ">=" else value <= target
 
 
-def verdict(ratios, op, target):
-    """PASS or FAIL on the median, with how many rounds met the target on their own: a median that
-    passes in 2 of 3 rounds is at its line, not over it."""
+def verdict(value, ratios, op, target):
+    """PASS or FAIL on the median of the per-round ratios, with how many rounds met the target on their
+    own: a median that passes in 2 of 3 rounds is at its line, not over it."""
     if not ratios:
         return "not measured"
     held = sum(meets(r, op, target) for r in ratios)
-    result = "**PASS**" if meets(median(ratios), op, target) else "**FAIL**"
+    result = "**PASS**" if meets(value, op, target) else "**FAIL**"
     return f"{result} ({held} of {len(ratios)} rounds)"
 
 
@@ -171,8 +162,9 @@ def ratio_lines(runs):
     yield "| --- | ---: | ---: | ---: | --- |"
     for name, num, den, metric, op, target in TARGETS:
         ratios = paired_ratios(runs, num, den, metric)
-        yield (f"| {name} | {fmt(median(ratios), '.2f')} | {rounds_cell(ratios)} "
-               f"| {op.replace('>=', '≥').replace('<=', '≤')} {target} | {verdict(ratios, op, target)} |")
+        value = median(ratios)
+        yield (f"| {name} | {fmt(value, '.2f')} | {rounds_cell(ratios)} "
+               f"| {op.replace('>=', '≥').replace('<=', '≤')} {target} | {verdict(value, ratios, op, target)} |")
     slow = median(r["p99"] for r in runs.get("nginx-mirror-slow", []))
     yield f"| nginx mirror, slow candidate: client p99 | {fmt(slow, '.1f')} ms | | (context: nginx waits for the mirror) | |"
     for name, num, den, metric in CONTEXT:
