@@ -39,14 +39,9 @@ internal readonly struct JsonStreamComparer(DiffContext context, double numericT
             return false;
         }
 
-        // Content after the root value is invalid JSON (Read throws on it); only whitespace may follow.
-        var legacyHasMore = left.Reader.Read();
-        var candidateHasMore = right.Reader.Read();
-        if (legacyHasMore || candidateHasMore)
-        {
-            throw new JsonException("content after the root value");
-        }
-
+        // Only whitespace may follow the root value: the reader throws on anything else.
+        left.Reader.Read();
+        right.Reader.Read();
         return true;
     }
 
