@@ -5,7 +5,6 @@ namespace ShadowProxy.Tests.Hosting;
 public sealed class HandOffQueueTests
 {
     // Only bounds a test that fails; a passing test never waits for it.
-    // A bound for a broken queue, not a timing assertion: generous for a busy machine.
     private static readonly TimeSpan FailAfter = TimeSpan.FromSeconds(60);
 
     // The consumer signals through a synchronous event: completing a task there would queue pool work from a low-priority thread (DedicatedThread).
