@@ -8,6 +8,7 @@ using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
+using ShadowProxy.Notifications;
 using ShadowProxy.Observability;
 using ShadowProxy.Proxy;
 using ShadowProxy.Shadow;
@@ -78,6 +79,8 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<ApiKeyAuthenticator>();
         builder.Services.AddShadowProxyStore(options);
         builder.Services.AddSingleton<INoiseMarksChanged, NoiseMarksApplier>();
+        builder.Services.AddSingleton<WebhookNotifier>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());
         builder.Services.AddSingleton<MigrationController>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
         builder.Services.AddHostedService<ConfigReloader>();
@@ -86,6 +89,7 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<IComparisonSink, DiffStoreSink>();
         builder.Services.AddHostedService<ComparisonWorker>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddAdminOpenApi();
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .LoadFromMemory(MigrationProxyConfig.Routes(options), MigrationProxyConfig.Clusters(options))

@@ -1,7 +1,7 @@
-using System.Text;
 using Prometheus;
 using ShadowProxy.Admin;
 using ShadowProxy.Core.Gates;
+using ShadowProxy.Core.Notifications;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Migrations;
 
@@ -43,24 +43,6 @@ internal sealed class OperationalMetrics
         metrics.Registry.AddBeforeCollectCallback(Collect);
     }
 
-    /// <summary>The <c>gate</c> label of a gate: its kind in snake case (<c>diff_rate</c>, <c>error_rate_increase</c>, <c>p99_latency_ratio</c>).</summary>
-    public static string GateLabel(GateKind gate)
-    {
-        var name = gate.ToString();
-        var label = new StringBuilder(name.Length + 4);
-        for (var i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0)
-            {
-                label.Append('_');
-            }
-
-            label.Append(char.ToLowerInvariant(name[i]));
-        }
-
-        return label.ToString();
-    }
-
     private void Collect()
     {
         lock (_collect)
@@ -83,7 +65,7 @@ internal sealed class OperationalMetrics
                 foreach (var kind in GateKinds)
                 {
                     var gate = report?.Gates.FirstOrDefault(g => g.Gate == kind);
-                    var label = GateLabel(kind);
+                    var label = GateNames.Label(kind);
                     _gateValue.WithLabels(migration.Name, label).Set(gate?.Value ?? double.NaN);
                     _gatePassing.WithLabels(migration.Name, label).Set(gate?.Verdict switch
                     {
@@ -105,8 +87,8 @@ internal sealed class OperationalMetrics
                 _stage.RemoveLabelled(removed);
                 foreach (var kind in GateKinds)
                 {
-                    _gateValue.RemoveLabelled(removed, GateLabel(kind));
-                    _gatePassing.RemoveLabelled(removed, GateLabel(kind));
+                    _gateValue.RemoveLabelled(removed, GateNames.Label(kind));
+                    _gatePassing.RemoveLabelled(removed, GateNames.Label(kind));
                 }
 
                 _exported.Remove(removed);

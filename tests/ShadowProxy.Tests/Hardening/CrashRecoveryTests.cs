@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using ShadowProxy.Tests.Infrastructure;
@@ -35,8 +36,9 @@ public sealed class CrashRecoveryTests
                 acknowledged = AssertRestoredWeight(view, acknowledged);
                 await AssertAuditHasAsync(adminClient, acknowledgedActions);
 
-                using var load = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-                var traffic = LoadAsync(proxyAddress, load.Token);
+                using var load = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                var answered = new StrongBox<int>();
+                var traffic = LoadAsync(proxyAddress, answered, load.Token);
 
                 // One acknowledged raise per cycle (0 → 10 → 50)...
                 using (var promote = await adminClient.PostAsJsonAsync("/api/v1/migrations/orders/promote", new { reason = $"cycle {cycle}" }))
@@ -48,7 +50,9 @@ public sealed class CrashRecoveryTests
 
                 await Task.Delay(300);
 
-                // ...then a raise in flight when the process dies: it may or may not have been saved.
+                // ...then a raise in flight when the process dies, under load (on a busy machine the first
+                // answers of a fresh process can take seconds: wait for them rather than for a fixed time).
+                await Eventually.True(() => Volatile.Read(ref answered.Value) > 0, "the proxy answers the load", TimeSpan.FromSeconds(45));
                 var inFlight = adminClient.PostAsJsonAsync("/api/v1/migrations/orders/promote", new { reason = "in flight" });
                 process.Process.Kill(); // SIGKILL: no drain, no flush
                 await process.Process.WaitForExitAsync();
@@ -109,12 +113,11 @@ public sealed class CrashRecoveryTests
     }
 
     /// <summary>A bounded load loop: GETs and POSTs until cancelled or the proxy is gone; returns how many were answered.</summary>
-    private static async Task<int> LoadAsync(Uri proxy, CancellationToken cancellationToken)
+    private static async Task<int> LoadAsync(Uri proxy, StrongBox<int> served, CancellationToken cancellationToken)
     {
-        var served = 0;
         await Task.WhenAll(Enumerable.Range(0, 4).Select(async worker =>
         {
-            using var client = new HttpClient { BaseAddress = proxy, Timeout = TimeSpan.FromSeconds(5) };
+            using var client = new HttpClient { BaseAddress = proxy, Timeout = TimeSpan.FromSeconds(30) };
             for (var i = 0; i < 5000 && !cancellationToken.IsCancellationRequested; i++)
             {
                 try
@@ -122,7 +125,7 @@ public sealed class CrashRecoveryTests
                     using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/orders/{worker}-{i}");
                     request.Headers.Add("X-User-Id", $"user-{i}");
                     using var response = await client.SendAsync(request, cancellationToken);
-                    Interlocked.Increment(ref served);
+                    Interlocked.Increment(ref served.Value);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
                 {
@@ -130,7 +133,7 @@ public sealed class CrashRecoveryTests
                 }
             }
         }));
-        return served;
+        return served.Value;
     }
 
     private static string ConfigJson(Uri legacy, Uri candidate, string database) => $$"""

@@ -61,7 +61,9 @@ public sealed partial class ProxyProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+            // A directory of its own: the default Store:Sqlite:Path (data/shadowproxy.db) is relative to it,
+            // and a shared one would mix state between runs (and between checkouts on one machine).
+            WorkingDirectory = workingDirectory ?? Directory.CreateTempSubdirectory("shadowproxy-process-").FullName,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "shadowproxy.dll"));
         info.ArgumentList.Add("--config");
