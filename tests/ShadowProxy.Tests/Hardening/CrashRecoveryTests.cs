@@ -37,8 +37,8 @@ public sealed class CrashRecoveryTests
                 await AssertAuditHasAsync(adminClient, acknowledgedActions);
 
                 using var load = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                var answered = new StrongBox<int>();
-                var traffic = LoadAsync(proxyAddress, answered, load.Token);
+                var served = new StrongBox<int>();
+                var traffic = LoadAsync(proxyAddress, served, load.Token);
 
                 // One acknowledged raise per cycle (0 → 10 → 50)...
                 using (var promote = await adminClient.PostAsJsonAsync("/api/v1/migrations/orders/promote", new { reason = $"cycle {cycle}" }))
@@ -48,17 +48,16 @@ public sealed class CrashRecoveryTests
                     acknowledgedActions.Add("promote");
                 }
 
-                await Task.Delay(300);
+                // The kill must land under load: wait until the proxy has served some of it (on a busy
+                // machine a fixed pause can end before the first request is answered).
+                await Eventually.True(() => Volatile.Read(ref served.Value) > 0, "the proxy served load", TimeSpan.FromSeconds(30));
 
-                // ...then a raise in flight when the process dies, under load (on a busy machine the first
-                // answers of a fresh process can take seconds: wait for them rather than for a fixed time).
-                await Eventually.True(() => Volatile.Read(ref answered.Value) > 0, "the proxy answers the load", TimeSpan.FromSeconds(45));
+                // ...then a raise in flight when the process dies: it may or may not have been saved.
                 var inFlight = adminClient.PostAsJsonAsync("/api/v1/migrations/orders/promote", new { reason = "in flight" });
                 process.Process.Kill(); // SIGKILL: no drain, no flush
                 await process.Process.WaitForExitAsync();
                 load.Cancel();
-                var served = await traffic;
-                Assert.True(served > 0, "the proxy served traffic before it was killed");
+                await traffic;
                 try
                 {
                     using var response = await inFlight;
@@ -113,11 +112,11 @@ public sealed class CrashRecoveryTests
     }
 
     /// <summary>A bounded load loop: GETs and POSTs until cancelled or the proxy is gone; returns how many were answered.</summary>
-    private static async Task<int> LoadAsync(Uri proxy, StrongBox<int> served, CancellationToken cancellationToken)
+    private static async Task LoadAsync(Uri proxy, StrongBox<int> served, CancellationToken cancellationToken)
     {
         await Task.WhenAll(Enumerable.Range(0, 4).Select(async worker =>
         {
-            using var client = new HttpClient { BaseAddress = proxy, Timeout = TimeSpan.FromSeconds(30) };
+            using var client = new HttpClient { BaseAddress = proxy, Timeout = TimeSpan.FromSeconds(5) };
             for (var i = 0; i < 5000 && !cancellationToken.IsCancellationRequested; i++)
             {
                 try
@@ -133,7 +132,6 @@ public sealed class CrashRecoveryTests
                 }
             }
         }));
-        return served.Value;
     }
 
     private static string ConfigJson(Uri legacy, Uri candidate, string database) => $$"""
