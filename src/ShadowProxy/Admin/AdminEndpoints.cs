@@ -18,6 +18,7 @@ internal static class AdminEndpoints
                 ? Results.Text(readiness.Describe() + "\n")
                 : Results.Text(readiness.Describe() + "\n", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapMetrics("/metrics", metrics.Registry);
+            endpoints.MapAdminOpenApi();
             Dashboard.DashboardEndpoints.Map(endpoints);
 
             var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AdminAuthorization.FilterAsync).AddEndpointFilter(StoreUnavailableAsync);
@@ -53,6 +54,9 @@ internal sealed class ReadinessState
     public void MarkStarted() => _started = true;
 
     public void SetDegraded(string? reason) => _degradedReason = reason;
+
+    /// <summary>True while the shared store is unreachable or a change in force here is not yet written to it.</summary>
+    public bool IsStoreDegraded => _degradedReason is not null;
 
     /// <summary>A rejected configuration reload; the data path still serves on the last good one.</summary>
     public void SetConfigurationProblem(string? problem) => _configurationProblem = problem;

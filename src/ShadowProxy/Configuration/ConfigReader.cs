@@ -1,5 +1,6 @@
 using System.Globalization;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Notifications;
 
 namespace ShadowProxy.Configuration;
 
@@ -32,7 +33,7 @@ internal sealed class ConfigReader
 
     private ShadowProxyOptions ReadRoot(Node node)
     {
-        node.Expect(_errors, "Listen", "Admin", "Store", "Limits", "Tls", "Migrations");
+        node.Expect(_errors, "Listen", "Admin", "Store", "Limits", "Tls", "Migrations", "Notifications");
         var tls = node.Child("Tls");
         tls.Expect(_errors, "CertificatePath", "KeyPath", "Password");
         var defaults = new ShadowProxyOptions();
@@ -44,6 +45,52 @@ internal sealed class ConfigReader
             Limits = ReadLimits(node.Child("Limits")),
             Tls = new TlsOptions { CertificatePath = String(tls.Child("CertificatePath")), KeyPath = String(tls.Child("KeyPath")), Password = String(tls.Child("Password")) },
             Migrations = node.Child("Migrations").Children().Select(ReadMigration).ToList(),
+            Notifications = ReadNotifications(node.Child("Notifications")),
+        };
+    }
+
+    private NotificationsOptions ReadNotifications(Node node)
+    {
+        node.Expect(_errors, "Webhooks");
+        return new NotificationsOptions { Webhooks = node.Child("Webhooks").Items().Select(ReadWebhook).ToList() };
+    }
+
+    /// <summary>A webhook; its URL may hold a secret (Slack's does), so errors name the key, never the value.</summary>
+    private WebhookOptions ReadWebhook(Node node)
+    {
+        node.Expect(_errors, "Url", "Events", "Format");
+        var url = new Uri("http://invalid.invalid/");
+        if (Required(node.Child("Url"), "an absolute http:// or https:// URL to POST notifications to"))
+        {
+            if (Uri.TryCreate(node.Child("Url").Value, UriKind.Absolute, out var parsed) && (parsed.Scheme == Uri.UriSchemeHttp || parsed.Scheme == Uri.UriSchemeHttps))
+            {
+                url = parsed;
+            }
+            else
+            {
+                _errors.Add(new(node.Child("Url").Path, "is not an absolute http:// or https:// URL"));
+            }
+        }
+
+        var events = new List<NotificationEvent>();
+        var names = StringList(node.Child("Events"));
+        for (var i = 0; names is not null && i < names.Count; i++)
+        {
+            if (NotificationEvents.TryParse(names[i], out var value))
+            {
+                events.Add(value);
+            }
+            else
+            {
+                _errors.Add(new($"{node.Child("Events").Path}[{i}]", $"'{names[i]}' is not an event; use {string.Join(", ", NotificationEvents.All)}"));
+            }
+        }
+
+        return new WebhookOptions
+        {
+            Url = url,
+            Events = names is null ? new WebhookOptions { Url = url }.Events : events.Distinct().ToList(),
+            Format = Enum(node.Child("Format"), WebhookFormat.Json),
         };
     }
 

@@ -64,7 +64,7 @@ internal static class ShadowProxyProgram
 
                     if (commandLine.ConfigFile is not null)
                     {
-                        configuration.AddJsonFile(Path.GetFullPath(commandLine.ConfigFile), optional: false, reloadOnChange: true);
+                        configuration.AddWatchedJsonFile(commandLine.ConfigFile);
                     }
                 },
                 services =>

@@ -30,6 +30,12 @@ internal sealed class ProxyMetrics
         Failovers = factory.CreateCounter("shadowproxy_failovers_total", "Candidate-primary requests answered by the legacy backend after a candidate failure.", "migration");
         ConfigReloads = factory.CreateCounter("shadowproxy_config_reloads_total", "Configuration file reloads by result (applied, rejected).", "result");
         ShadowInFlight = factory.CreateGauge("shadowproxy_shadow_in_flight", "Shadow requests in flight.", "migration");
+        Notifications = factory.CreateCounter("shadowproxy_notifications_total", "Webhook notifications by outcome (sent, failed after retries, dropped: queue full).", "outcome");
+        foreach (var outcome in NotificationOutcomes)
+        {
+            Notifications.WithLabels(outcome).Publish();
+        }
+
         RuntimeMetrics.Register(Registry, factory);
         if (recorder is not null)
         {
@@ -58,6 +64,11 @@ internal sealed class ProxyMetrics
     public Gauge ShadowInFlight { get; }
 
     public Counter ConfigReloads { get; }
+
+    /// <summary>The <c>outcome</c> values of <see cref="Notifications"/>, exposed from the start so that alerts see 0, not nothing.</summary>
+    public static readonly string[] NotificationOutcomes = ["sent", "failed", "dropped"];
+
+    public Counter Notifications { get; }
 
     public MigrationMetrics For(string migration) => new(this, migration);
 }
