@@ -43,6 +43,7 @@ public sealed class ConfigValidationTests
         { "sample percent above 100", "$.ShadowProxy.Migrations.orders.Shadow={\"SamplePercent\":150}", "ShadowProxy:Migrations:orders:Shadow:SamplePercent" },
         { "misspelled key", "$.ShadowProxy.Migrations.orders.Shadw={\"Enabled\":false}", "ShadowProxy:Migrations:orders:Shadw" },
         { "open admin on a public address", "$.ShadowProxy.Admin.Listen=\"http://0.0.0.0:0\"", "ShadowProxy:Admin:Listen" },
+        { "replay corpus beyond its bound", "$.ShadowProxy.Migrations.orders.Replay={\"PerEndpoint\":5000}", "ShadowProxy:Migrations:orders:Replay:PerEndpoint: 5000 is outside 0..1000" },
     };
 
     [Theory]
