@@ -61,7 +61,9 @@ public sealed partial class ProxyProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+            // A directory of its own: a configuration without Store:Sqlite:Path puts data/shadowproxy.db under it, and
+            // a shared one would be shared by every test run on the machine (whatever their schema version).
+            WorkingDirectory = workingDirectory ?? Directory.CreateTempSubdirectory("shadowproxy-process-").FullName,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "shadowproxy.dll"));
         info.ArgumentList.Add("--config");
