@@ -21,6 +21,8 @@ public sealed record MigrationOptions
     public RampOptions Ramp { get; init; } = new();
 
     public FailoverOptions Failover { get; init; } = new();
+
+    public ReplayOptions Replay { get; init; } = new();
 }
 
 /// <summary>A YARP route match: path template plus optional methods, hosts and headers.</summary>

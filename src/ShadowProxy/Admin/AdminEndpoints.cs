@@ -1,5 +1,6 @@
 using Prometheus;
 using ShadowProxy.Metrics;
+using ShadowProxy.Replay;
 using ShadowProxy.Storage;
 
 namespace ShadowProxy.Admin;
@@ -24,6 +25,7 @@ internal static class AdminEndpoints
             var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AdminAuthorization.FilterAsync).AddEndpointFilter(StoreUnavailableAsync);
             api.MapMigrationEndpoints();
             api.MapDiffEndpoints();
+            api.MapExchangeEndpoints();
             api.MapFallback(() => AdminProblems.NotFound("No such admin API endpoint; see SPEC §5 for the list."));
         });
     }

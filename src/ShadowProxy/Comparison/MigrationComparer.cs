@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Redaction;
@@ -12,8 +11,7 @@ namespace ShadowProxy.Comparison;
 /// </summary>
 internal sealed class MigrationComparer
 {
-    private readonly FrozenDictionary<string, PathPatternSet> _noiseByEndpoint;
-    private readonly PathPatternSet? _noiseEverywhere;
+    private readonly EndpointNoise _noise;
 
     public MigrationComparer(MigrationOptions options, IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks)
         : this(new DiffEngine(options.Diff), new Redactor(options.Redact), noiseMarks)
@@ -25,12 +23,7 @@ internal sealed class MigrationComparer
         Engine = engine;
         Redactor = redactor;
         NoiseMarks = noiseMarks;
-        var everywhere = noiseMarks.Where(m => m.Endpoint is null).Select(m => m.Path).ToList();
-        _noiseEverywhere = everywhere.Count == 0 ? null : Compile(everywhere);
-        _noiseByEndpoint = noiseMarks
-            .Where(m => m.Endpoint is not null)
-            .GroupBy(m => m.Endpoint!, StringComparer.Ordinal)
-            .ToFrozenDictionary(g => g.Key, g => Compile(everywhere.Concat(g.Select(m => m.Path))), StringComparer.Ordinal);
+        _noise = new EndpointNoise(noiseMarks);
     }
 
     public DiffEngine Engine { get; }
@@ -39,13 +32,8 @@ internal sealed class MigrationComparer
 
     public IReadOnlyCollection<(string Path, string? Endpoint)> NoiseMarks { get; }
 
-    public PathPatternSet? NoiseFor(string endpoint) =>
-        _noiseByEndpoint.TryGetValue(endpoint, out var patterns) ? patterns : _noiseEverywhere;
+    public PathPatternSet? NoiseFor(string endpoint) => _noise.For(endpoint);
 
     /// <summary>The same engine and redactor with other noise marks.</summary>
     public MigrationComparer WithNoiseMarks(IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks) => new(Engine, Redactor, noiseMarks);
-
-    // A mark that does not compile (marks are validated when made) must not stop the others.
-    private static PathPatternSet Compile(IEnumerable<string> paths) =>
-        PathPatternSet.Compile(paths.Where(p => PathPatternSet.TryCompile([p], out _, out _)));
 }

@@ -171,7 +171,7 @@ internal sealed class ConfigReader
 
     private MigrationOptions ReadMigration(Node node)
     {
-        node.Expect(_errors, "Routes", "Legacy", "Candidate", "Shadow", "Diff", "Redact", "Cohort", "Ramp", "Failover");
+        node.Expect(_errors, "Routes", "Legacy", "Candidate", "Shadow", "Diff", "Redact", "Cohort", "Ramp", "Failover", "Replay");
         var cohortNode = node.Child("Cohort");
         cohortNode.Expect(_errors, "From");
         var cohort = new CohortOptions();
@@ -195,6 +195,7 @@ internal sealed class ConfigReader
             Cohort = cohort,
             Ramp = ReadRamp(node.Child("Ramp")),
             Failover = ReadFailover(node.Child("Failover")),
+            Replay = ReadReplay(node.Child("Replay")),
         };
     }
 
@@ -330,6 +331,12 @@ internal sealed class ConfigReader
             BreakerSamplingDuration = Duration(node.Child("BreakerSamplingDuration")) ?? defaults.BreakerSamplingDuration,
             BreakerBreakDuration = Duration(node.Child("BreakerBreakDuration")) ?? defaults.BreakerBreakDuration,
         };
+    }
+
+    private ReplayOptions ReadReplay(Node node)
+    {
+        node.Expect(_errors, "PerEndpoint");
+        return new ReplayOptions { PerEndpoint = Int(node.Child("PerEndpoint")) ?? new ReplayOptions().PerEndpoint };
     }
 
     private bool Required(Node node, string what)

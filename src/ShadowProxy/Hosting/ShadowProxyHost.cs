@@ -11,6 +11,7 @@ using ShadowProxy.Migrations;
 using ShadowProxy.Notifications;
 using ShadowProxy.Observability;
 using ShadowProxy.Proxy;
+using ShadowProxy.Replay;
 using ShadowProxy.Shadow;
 using ShadowProxy.Storage;
 using ShadowProxy.Core.Storage;
@@ -87,6 +88,7 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<EndpointReport>();
         builder.Services.AddSingleton<IComparisonSink>(sp => sp.GetRequiredService<EndpointReport>());
         builder.Services.AddSingleton<IComparisonSink, DiffStoreSink>();
+        builder.Services.AddReplayCorpus();
         builder.Services.AddHostedService<ComparisonWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddAdminOpenApi();

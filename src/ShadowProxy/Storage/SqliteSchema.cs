@@ -91,6 +91,16 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         CREATE INDEX sample_paths_by_sample ON sample_paths (sample_id);
         """,
+        """
+        CREATE TABLE replay_exchanges (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            migration TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            payload TEXT NOT NULL
+        );
+        CREATE INDEX replay_exchanges_by_endpoint ON replay_exchanges (migration, endpoint, id);
+        """,
     ];
 
     public static int Latest => Versions.Length;

@@ -47,6 +47,7 @@ public sealed class ConfigValidationTests
         { "unknown webhook event", "$.ShadowProxy.Notifications={\"Webhooks\":[{\"Url\":\"https://hooks.example/x\",\"Events\":[\"rollback\",\"rolled_back\"]}]}", "ShadowProxy:Notifications:Webhooks[0]:Events[1]" },
         { "unknown webhook format", "$.ShadowProxy.Notifications={\"Webhooks\":[{\"Url\":\"https://hooks.example/x\",\"Format\":\"Teams\"}]}", "ShadowProxy:Notifications:Webhooks[0]:Format" },
         { "https admin listener without a certificate", "$.ShadowProxy.Admin.Listen=\"https://127.0.0.1:0\"", "ShadowProxy:Tls:CertificatePath" },
+        { "replay corpus beyond its bound", "$.ShadowProxy.Migrations.orders.Replay={\"PerEndpoint\":5000}", "ShadowProxy:Migrations:orders:Replay:PerEndpoint: 5000 is outside 0..1000" },
     };
 
     [Theory]
