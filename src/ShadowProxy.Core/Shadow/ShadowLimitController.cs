@@ -40,8 +40,14 @@ public sealed record ShadowLimitSettings
     /// <summary>The first probe after the limit comes into use (a candidate that just turned slow) comes this soon.</summary>
     public TimeSpan FirstProbeDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a probe pins the limit to the floor; the primary is measured in its second half, once shadows sent before it have ended.</summary>
+    /// <summary>
+    /// How long a probe pins the limit to the floor at least. The primary is measured in its second half,
+    /// and only once the shadows sent before the probe have ended (no more than the floor in flight).
+    /// </summary>
     public TimeSpan ProbeDuration { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A probe whose earlier shadows are still in flight after this long ends without measuring (they are stalled until their timeout).</summary>
+    public TimeSpan ProbeMaxDrain { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Growth per second while in use and under tolerance: this times √limit (1 → 30 in ~2 s, 64 → 512 in ~4 s).</summary>
     public double GrowthPerSecond { get; init; } = 4;
@@ -102,9 +108,12 @@ public sealed class ShadowLimitController
     private double _recent = double.NaN;
     private double _baseline = double.NaN;
 
-    // A probe in progress: the limit to restore, and when it ends.
+    // A probe in progress: the limit to restore, when it started, and once the shadows sent before it
+    // have ended, the span in which the primary is measured.
     private double _limitBeforeProbe = double.NaN;
-    private long _probeEnd;
+    private long _probeStart;
+    private long _probeMeasureFrom = long.MaxValue;
+    private long _probeEnd = long.MaxValue;
     private long _probeCount;
 
     public ShadowLimitController(ShadowLimitSettings settings, TimeProvider time)
@@ -146,7 +155,7 @@ public sealed class ShadowLimitController
     public int Observe(ReadOnlySpan<long> primaryLatencies, ShadowLoad load)
     {
         var now = _time.GetTimestamp();
-        var measuring = Probing && now >= _probeEnd - (Ticks(_settings.ProbeDuration) / 2);
+        var measuring = Probing && now >= _probeMeasureFrom;
         for (var i = 0; i < primaryLatencies.Length && i < _window.Length; i++)
         {
             _window[i] += primaryLatencies[i];
@@ -160,11 +169,7 @@ public sealed class ShadowLimitController
 
         if (Probing)
         {
-            if (now >= _probeEnd)
-            {
-                EndProbe(now);
-            }
-
+            ContinueProbe(load, now);
             return Limit;
         }
 
@@ -235,15 +240,42 @@ public sealed class ShadowLimitController
     {
         _limitBeforeProbe = _limit;
         _limit = _settings.MinLimit;
-        _probeEnd = now + Ticks(_settings.ProbeDuration);
-        _nextProbe = now + Ticks(_settings.ProbeInterval);
+        _probeStart = now;
+        _probeMeasureFrom = _probeEnd = long.MaxValue;
         Array.Clear(_probe);
         _probeCount = 0;
     }
 
-    private void EndProbe(long now)
+    private void ContinueProbe(ShadowLoad load, long now)
     {
-        if (_probeCount >= _settings.LowTrafficSamples)
+        var settings = _settings;
+        if (_probeMeasureFrom == long.MaxValue)
+        {
+            if (load.InFlight <= settings.MinLimit)
+            {
+                // The shadows sent before the probe have ended: measure in the probe's second half, or now.
+                _probeMeasureFrom = Math.Max(now, _probeStart + (Ticks(settings.ProbeDuration) / 2));
+                _probeEnd = _probeMeasureFrom + (Ticks(settings.ProbeDuration) / 2);
+            }
+            else if (now - _probeStart >= Ticks(settings.ProbeMaxDrain))
+            {
+                // Still held (a stalled candidate, until the shadows' timeout): the primary cannot be
+                // seen without them now; keep the baseline and try again at the next probe.
+                EndProbe(now, measured: false);
+                return;
+            }
+        }
+
+        if (now >= _probeEnd)
+        {
+            EndProbe(now, measured: true);
+        }
+    }
+
+    private void EndProbe(long now, bool measured)
+    {
+        _nextProbe = now + Ticks(_settings.ProbeInterval);
+        if (measured && _probeCount >= _settings.LowTrafficSamples)
         {
             // What the primary shows with the fewest shadows allowed: the baseline, up or down.
             _baseline = LatencyHistogram.Percentile(_probe, 99)!.Value.Ticks;

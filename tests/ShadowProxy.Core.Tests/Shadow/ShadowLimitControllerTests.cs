@@ -66,6 +66,43 @@ public sealed class ShadowLimitControllerTests
     }
 
     [Fact]
+    public void Probes_wait_for_shadows_held_until_their_timeout_before_they_measure()
+    {
+        var sim = new Simulation(seed: 9, minLimit: 2);
+        const int wanted = 2_500; // shadows a tick would send (10,000 requests a second)
+        const int timeoutTicks = 20; // a stalled candidate: each shadow is held for its whole 5 s timeout
+        var held = new Queue<(int Tick, int Count)>();
+        var inFlight = 0;
+        var tick = 0;
+        var inFlightSeen = new List<int>();
+        sim.Run(TimeSpan.FromMinutes(2), limit =>
+        {
+            tick++;
+            while (held.Count > 0 && tick - held.Peek().Tick >= timeoutTicks)
+            {
+                inFlight -= held.Dequeue().Count;
+            }
+
+            var admitted = Math.Clamp(limit - inFlight, 0, wanted);
+            if (admitted > 0)
+            {
+                held.Enqueue((tick, admitted));
+                inFlight += admitted;
+            }
+
+            inFlightSeen.Add(inFlight);
+            // Each held shadow costs the primary (512 of them: 5 x its p99).
+            return new World(inFlight, Refused: wanted - admitted, P99Ms: BaseP99Ms * (1 + (4.0 * inFlight / Max)) * sim.Noise(0.05));
+        });
+
+        // A probe that measured while the earlier shadows were still held would take their cost for the
+        // baseline and let the limit climb back; measured after they ended, it keeps the limit down.
+        var lastHalf = inFlightSeen.Skip(inFlightSeen.Count / 2).ToList();
+        Assert.True(lastHalf.Average() <= 40, $"on average {lastHalf.Average():F0} stalled shadows held in the second minute");
+        Assert.All(sim.Limits, limit => Assert.True(limit >= 2, $"limit {limit} below the floor"));
+    }
+
+    [Fact]
     public void A_candidate_that_turns_slow_is_followed_within_seconds_and_back()
     {
         var sim = new Simulation(seed: 5);
