@@ -40,7 +40,9 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     {
         var proxy = Start(configJson, [], workingDirectory);
         var finished = proxy._process.WaitForExitAsync();
-        var ready = await Task.WhenAny(proxy._listening.Task, finished, Task.Delay(TimeSpan.FromSeconds(30)));
+        // Generous: on a machine shared with other builds (load 50+ on 2 cores), a process can take half a
+        // minute before its first log line. Start-up time is not what these tests assert.
+        var ready = await Task.WhenAny(proxy._listening.Task, finished, Task.Delay(TimeSpan.FromSeconds(120)));
         if (ready != proxy._listening.Task)
         {
             var output = proxy.Output;
@@ -61,7 +63,9 @@ public sealed partial class ProxyProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+            // A directory of its own: the default store (data/shadowproxy.db) must not be shared with other
+            // test processes, or with other builds on the machine whose schema may be newer.
+            WorkingDirectory = workingDirectory ?? Directory.CreateTempSubdirectory("shadowproxy-process-").FullName,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "shadowproxy.dll"));
         info.ArgumentList.Add("--config");
