@@ -10,6 +10,13 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     private readonly List<string> _output = [];
     private readonly TaskCompletionSource<IReadOnlyList<Uri>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// The default working directory of this test run's proxies: relative store paths (<c>data/…</c>) land
+    /// here, apart from those of other test runs on the same machine (another checkout may run a newer
+    /// schema at the same time).
+    /// </summary>
+    private static readonly Lazy<string> RunDirectory = new(() => Directory.CreateTempSubdirectory("shadowproxy-tests-").FullName);
+
     private ProxyProcess(Process process) => _process = process;
 
     public string Output
@@ -40,9 +47,8 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     {
         var proxy = Start(configJson, [], workingDirectory);
         var finished = proxy._process.WaitForExitAsync();
-        // Generous: on a machine shared with other builds (load 50+ on 2 cores), a process can take half a
-        // minute before its first log line. Start-up time is not what these tests assert.
-        var ready = await Task.WhenAny(proxy._listening.Task, finished, Task.Delay(TimeSpan.FromSeconds(120)));
+        // A bound, not a timing assertion: a cold start on a machine busy with other builds can take long.
+        var ready = await Task.WhenAny(proxy._listening.Task, finished, Task.Delay(TimeSpan.FromSeconds(90)));
         if (ready != proxy._listening.Task)
         {
             var output = proxy.Output;
@@ -63,9 +69,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            // A directory of its own: the default store (data/shadowproxy.db) must not be shared with other
-            // test processes, or with other builds on the machine whose schema may be newer.
-            WorkingDirectory = workingDirectory ?? Directory.CreateTempSubdirectory("shadowproxy-process-").FullName,
+            WorkingDirectory = workingDirectory ?? RunDirectory.Value,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "shadowproxy.dll"));
         info.ArgumentList.Add("--config");
