@@ -176,6 +176,10 @@ public static class ConfigValidator
 
         PositiveDuration(shadow.Timeout, $"{key}:Timeout", errors, MaxTimeout);
         Positive(shadow.MaxInFlight, $"{key}:MaxInFlight", errors, allowZero: true);
+        if (shadow.MinInFlight < 0 || (shadow.MaxInFlight >= 0 && shadow.MinInFlight > shadow.MaxInFlight))
+        {
+            errors.Add(new($"{key}:MinInFlight", "must be from 0 to MaxInFlight"));
+        }
     }
 
     private static void ValidateDiff(DiffOptions diff, string key, List<ConfigError> errors)

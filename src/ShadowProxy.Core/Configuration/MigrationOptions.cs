@@ -66,7 +66,14 @@ public sealed record ShadowOptions
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The ceiling of shadows in flight; with <see cref="Adaptive"/> off, the limit itself.</summary>
     public int MaxInFlight { get; init; } = 512;
+
+    /// <summary>The floor of the adaptive limit (SPEC §14), so that comparisons never stop entirely.</summary>
+    public int MinInFlight { get; init; } = 1;
+
+    /// <summary>The limit follows what live traffic can spare (SPEC §14), between <see cref="MinInFlight"/> and <see cref="MaxInFlight"/>.</summary>
+    public bool Adaptive { get; init; } = true;
 }
 
 public sealed record DiffOptions

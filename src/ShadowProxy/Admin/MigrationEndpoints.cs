@@ -259,7 +259,8 @@ internal sealed record MigrationView(
                 (long)metrics.LegacyServed,
                 (long)metrics.CandidateServed,
                 (long)metrics.Failovers.Value,
-                migration.ShadowInFlight),
+                migration.ShadowInFlight,
+                migration.ShadowBudget.Limit),
             GatesView.From(migration.LastGateReport ?? GateEvaluator.Evaluate(migration.Gates.Snapshot(now), ramp.Gates), ramp.Gates));
     }
 }
@@ -278,7 +279,8 @@ internal sealed record RollbackAllItem(string Result, MigrationView Migration);
 
 internal sealed record StageView(string Name, decimal Weight, double MinDurationSeconds, bool Shadow);
 
-internal sealed record MigrationCounters(long Match, long Diff, long Noise, long LegacyRequests, long CandidateRequests, long Failovers, int ShadowInFlight);
+/// <param name="ShadowLimit">Shadows allowed in flight now (SPEC §14: adaptive, or MaxInFlight).</param>
+internal sealed record MigrationCounters(long Match, long Diff, long Noise, long LegacyRequests, long CandidateRequests, long Failovers, int ShadowInFlight, int ShadowLimit);
 
 internal sealed record GatesView(string Verdict, string? FailureReason, double WindowSeconds, int MinSamples, IReadOnlyList<GateView> Gates)
 {

@@ -243,8 +243,9 @@ internal sealed class ConfigReader
 
     private ShadowOptions ReadShadow(Node node)
     {
-        node.Expect(_errors, "Enabled", "SamplePercent", "Methods", "MaxBodyBytes", "Timeout", "MaxInFlight");
+        node.Expect(_errors, "Enabled", "SamplePercent", "Methods", "MaxBodyBytes", "Timeout", "MaxInFlight", "MinInFlight", "Adaptive");
         var defaults = new ShadowOptions();
+        var maxInFlight = Int(node.Child("MaxInFlight")) ?? defaults.MaxInFlight;
         return new ShadowOptions
         {
             Enabled = Bool(node.Child("Enabled")) ?? defaults.Enabled,
@@ -252,7 +253,10 @@ internal sealed class ConfigReader
             Methods = StringList(node.Child("Methods"))?.Select(m => m.ToUpperInvariant()).ToList() ?? defaults.Methods,
             MaxBodyBytes = Long(node.Child("MaxBodyBytes")) ?? defaults.MaxBodyBytes,
             Timeout = Duration(node.Child("Timeout")) ?? defaults.Timeout,
-            MaxInFlight = Int(node.Child("MaxInFlight")) ?? defaults.MaxInFlight,
+            MaxInFlight = maxInFlight,
+            // The default floor never exceeds the ceiling: MaxInFlight 0 (no shadows) needs no MinInFlight 0 beside it.
+            MinInFlight = Int(node.Child("MinInFlight")) ?? Math.Clamp(defaults.MinInFlight, 0, Math.Max(0, maxInFlight)),
+            Adaptive = Bool(node.Child("Adaptive")) ?? defaults.Adaptive,
         };
     }
 

@@ -76,6 +76,7 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<ReadinessState>();
         builder.Services.AddSingleton<ShadowHttpClients>();
         builder.Services.AddSingleton<ShadowDispatcher>();
+        builder.Services.AddHostedService<ShadowBudgetTicker>();
         builder.Services.AddSingleton<ComparisonQueue>();
         builder.Services.AddSingleton<ApiKeyAuthenticator>();
         builder.Services.AddShadowProxyStore(options);

@@ -36,6 +36,9 @@ internal sealed class ProxyMetrics
             Notifications.WithLabels(outcome).Publish();
         }
 
+        ShadowLimit = factory.CreateGauge("shadowproxy_shadow_limit", "Shadow requests allowed in flight: the adaptive limit in force (SPEC §14), or MaxInFlight.", "migration");
+        ShadowPrimaryP99Recent = factory.CreateGauge("shadowproxy_shadow_limit_recent_p99_seconds", "The primary's recent p99 latency (smoothed) as the adaptive shadow limit sees it.", "migration");
+        ShadowPrimaryP99Baseline = factory.CreateGauge("shadowproxy_shadow_limit_baseline_p99_seconds", "The primary's p99 latency when shadows are not held back: the adaptive shadow limit's baseline.", "migration");
         RuntimeMetrics.Register(Registry, factory);
         if (recorder is not null)
         {
@@ -62,6 +65,12 @@ internal sealed class ProxyMetrics
     public Counter Failovers { get; }
 
     public Gauge ShadowInFlight { get; }
+
+    public Gauge ShadowLimit { get; }
+
+    public Gauge ShadowPrimaryP99Recent { get; }
+
+    public Gauge ShadowPrimaryP99Baseline { get; }
 
     public Counter ConfigReloads { get; }
 
@@ -118,6 +127,9 @@ internal sealed class MigrationMetrics
         AutomaticRollbacks = metrics.Rollbacks.WithLabels(migration, "automatic");
         Failovers = metrics.Failovers.WithLabels(migration);
         ShadowInFlight = metrics.ShadowInFlight.WithLabels(migration);
+        ShadowLimit = metrics.ShadowLimit.WithLabels(migration);
+        ShadowPrimaryP99Recent = metrics.ShadowPrimaryP99Recent.WithLabels(migration);
+        ShadowPrimaryP99Baseline = metrics.ShadowPrimaryP99Baseline.WithLabels(migration);
     }
 
     public Counter.Child Match { get; }
@@ -137,6 +149,12 @@ internal sealed class MigrationMetrics
     public Counter.Child Failovers { get; }
 
     public Gauge.Child ShadowInFlight { get; }
+
+    public Gauge.Child ShadowLimit { get; }
+
+    public Gauge.Child ShadowPrimaryP99Recent { get; }
+
+    public Gauge.Child ShadowPrimaryP99Baseline { get; }
 
     /// <summary>Client requests served by legacy, all status classes.</summary>
     public double LegacyServed => _requests.Take(StatusLabels.Length).Sum(c => c.Value);

@@ -280,6 +280,7 @@ internal sealed class MigrationMiddleware(
         migration.Metrics.Served(backend, status, elapsed);
         if (!clientFault)
         {
+            migration.ShadowBudget.RecordPrimary(elapsed);
             // A client that went away says nothing about the backend: it does not count for the gates.
             migration.RecordCall(backend, status is StatusClass.Error or StatusClass.Server5xx, elapsed);
         }

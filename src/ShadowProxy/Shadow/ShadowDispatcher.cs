@@ -32,16 +32,21 @@ internal sealed partial class ShadowDispatcher(
 
     /// <summary>
     /// Takes a shadow slot before the primary is called, so that a request whose shadow would be
-    /// dropped pays for no copies. False (and counted as dropped) when <c>MaxInFlight</c> are taken, or
-    /// while the shadow backend is closing its connections (<see cref="ConnectionOpenLimiter"/>).
+    /// dropped pays for no copies. False (and counted as dropped) when the shadow limit in force is
+    /// taken (<see cref="ShadowBudget"/>: adaptive, SPEC §14, or <c>MaxInFlight</c>), or while the shadow
+    /// backend is closing its connections (<see cref="ConnectionOpenLimiter"/>, sized by the ceiling).
     /// </summary>
     public bool TryReserve(MigrationRuntime migration, MigrationSnapshot snapshot, Backend primary)
     {
         var target = primary == Backend.Legacy ? snapshot.Options.Candidate.Address : snapshot.Options.Legacy.Address;
-        var maxInFlight = snapshot.Options.Shadow.MaxInFlight;
-        if (!clients.LimiterFor(target).IsExhausted(maxInFlight) && migration.TryEnterShadow(maxInFlight))
+        if (!clients.LimiterFor(target).IsExhausted(snapshot.Options.Shadow.MaxInFlight))
         {
-            return true;
+            if (migration.TryEnterShadow(migration.ShadowBudget.Limit))
+            {
+                return true;
+            }
+
+            migration.ShadowBudget.CountRefused();
         }
 
         migration.Metrics.Shadow(ShadowOutcome.Dropped);

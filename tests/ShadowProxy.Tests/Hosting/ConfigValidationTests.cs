@@ -41,6 +41,8 @@ public sealed class ConfigValidationTests
         { "unknown Store.Provider", "$.ShadowProxy.Store={\"Provider\":\"Mongo\"}", "ShadowProxy:Store:Provider" },
         { "duration that does not parse", "$.ShadowProxy.Migrations.orders.Shadow={\"Timeout\":\"soon\"}", "ShadowProxy:Migrations:orders:Shadow:Timeout" },
         { "sample percent above 100", "$.ShadowProxy.Migrations.orders.Shadow={\"SamplePercent\":150}", "ShadowProxy:Migrations:orders:Shadow:SamplePercent" },
+        { "shadow floor above the ceiling", "$.ShadowProxy.Migrations.orders.Shadow={\"MaxInFlight\":8,\"MinInFlight\":9}", "ShadowProxy:Migrations:orders:Shadow:MinInFlight" },
+        { "Adaptive that is not a boolean", "$.ShadowProxy.Migrations.orders.Shadow={\"Adaptive\":\"sometimes\"}", "ShadowProxy:Migrations:orders:Shadow:Adaptive" },
         { "misspelled key", "$.ShadowProxy.Migrations.orders.Shadw={\"Enabled\":false}", "ShadowProxy:Migrations:orders:Shadw" },
         { "open admin on a public address", "$.ShadowProxy.Admin.Listen=\"http://0.0.0.0:0\"", "ShadowProxy:Admin:Listen" },
         { "webhook URL that is not an absolute URL", "$.ShadowProxy.Notifications={\"Webhooks\":[{\"Url\":\"hooks.example/T0/secret-token\"}]}", "ShadowProxy:Notifications:Webhooks[0]:Url" },
