@@ -82,6 +82,13 @@ internal sealed partial class ComparisonWorker(
             {
                 sink.OnCompared(migration, exchange, endpoint, result);
             }
+
+            if (exchange.Probe is { } probe)
+            {
+                // Legacy against legacy: where it disagrees with itself (SPEC §9). Never a comparison: no counter, no gate.
+                var pair = comparer.Engine.Compare(exchange.Legacy, probe);
+                migration.Probe.RecordPair(endpoint, pair.Differences.Select(d => d.Path));
+            }
         }
         catch (Exception ex)
         {
