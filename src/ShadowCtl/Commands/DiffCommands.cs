@@ -8,7 +8,7 @@ namespace ShadowCtl.Commands;
 /// <summary><c>diffs</c> (the diff summary) and <c>noise</c> (marking known differences), for the candidate's team.</summary>
 internal static class DiffCommands
 {
-    public static IEnumerable<Command> Create(CommandRunner runner) => [Diffs(runner), Noise(runner)];
+    public static IEnumerable<Command> Create(CommandRunner runner) => [Diffs(runner), Noise(runner), VersionCommands.Versions(runner)];
 
     private static Command Diffs(CommandRunner runner)
     {
@@ -16,11 +16,17 @@ internal static class DiffCommands
         var endpoint = new Option<string?>("--endpoint", "-e") { Description = "Only this endpoint, e.g. 'GET /api/orders/{id}'" };
         var path = new Option<string?>("--path", "-p") { Description = "Only paths containing this text, e.g. 'price' or '$.items'" };
         var limit = CommonSymbols.Limit("Rows at most [default: the server's, 100]");
-        var command = new Command("diffs", "Summarize a migration's differences per endpoint and path: kind, count, rate, noise") { name, endpoint, path, limit };
+        var version = new Option<string?>("--version", "-v") { Description = "Count only comparisons of this candidate version (see 'shadowctl versions NAME')" };
+        var since = new Option<string?>("--since") { Description = "Count only comparisons since this time (ISO 8601, e.g. 2026-12-04T14:00:00Z; whole hours)" };
+        var command = new Command("diffs", "Summarize a migration's differences per endpoint and path: kind, count, rate, noise (and why), version")
+        {
+            name, endpoint, path, limit, version, since, VersionCommands.Show(runner),
+        };
         return runner.Define(command, async (context, parse, cancellationToken) =>
         {
             var query = ApiPaths.WithQuery(ApiPaths.Migration(parse.GetRequiredValue(name), "diffs/summary"),
-                ("endpoint", parse.GetValue(endpoint)), ("path", parse.GetValue(path)), ("limit", parse.GetValue(limit)));
+                ("endpoint", parse.GetValue(endpoint)), ("path", parse.GetValue(path)), ("limit", parse.GetValue(limit)),
+                ("version", parse.GetValue(version)), ("since", parse.GetValue(since)));
             var response = await context.Client.GetAsync(query, cancellationToken).ConfigureAwait(false);
             return await context.PrintAsync<DiffSummaryPage>(response, WriteSummary).ConfigureAwait(false);
         });
@@ -79,10 +85,18 @@ internal static class DiffCommands
             return;
         }
 
-        var table = new Table("ENDPOINT", "PATH", "KIND", "COUNT>", "RATE>", "NOISE", "LAST SEEN");
+        var table = new Table("ENDPOINT", "PATH", "KIND", "COUNT>", "RATE>", "NOISE", "VERSION", "LAST SEEN");
         foreach (var row in page.Rows)
         {
-            table.Add(row.Endpoint, row.Path, row.Kind, Format.Number(row.Count), Format.Rate(row.Rate), row.IsNoise ? "noise" : "-", Format.Time(row.LastSeen));
+            table.Add(
+                row.Endpoint,
+                row.CandidatePath is null ? row.Path : row.Path + " -> " + row.CandidatePath,
+                row.Kind,
+                Format.Number(row.Count),
+                Format.Rate(row.Rate),
+                row.IsNoise ? row.NoiseSource ?? "noise" : "-",
+                row.Fixed ? "fixed in " + row.FixedIn : row.LastVersion ?? "-",
+                Format.Time(row.LastSeen));
         }
 
         table.WriteTo(output);

@@ -26,6 +26,9 @@ public enum DifferenceKind
     Status,
     Header,
     Body,
+
+    /// <summary>A key renamed in the same object (<c>customerName</c> / <c>customer_name</c>): <c>Path</c> is legacy's, <c>CandidatePath</c> the candidate's.</summary>
+    Renamed,
 }
 
 /// <summary>
@@ -33,7 +36,14 @@ public enum DifferenceKind
 /// <c>header:NAME</c>, a JSON path (<c>$.items[2].price</c>, <c>$</c> for the root), <c>line:N</c> or <c>body</c>;
 /// the values are short JSON-ish renderings (null where a side has nothing).
 /// </summary>
-public sealed record Difference(string Path, DifferenceKind Kind, string? Legacy, string? Candidate, bool IsNoise);
+public sealed record Difference(string Path, DifferenceKind Kind, string? Legacy, string? Candidate, bool IsNoise)
+{
+    /// <summary>Why it is noise, as judged by <see cref="Noise.NoiseRules.Apply"/> (the engine alone leaves it null).</summary>
+    public Noise.NoiseSource? NoiseSource { get; init; }
+
+    /// <summary>For <see cref="DifferenceKind.Renamed"/>: the key's path in the candidate's response.</summary>
+    public string? CandidatePath { get; init; }
+}
 
 public sealed record ComparisonResult
 {

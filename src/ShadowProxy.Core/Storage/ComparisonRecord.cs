@@ -15,6 +15,9 @@ public sealed record ComparisonRecord
 
     public required ComparisonTally Outcome { get; init; }
 
+    /// <summary>The candidate's version (SPEC §9): its version header, else the declared version, else <c>unknown</c>.</summary>
+    public string Version { get; init; } = Versions.CandidateVersion.Unknown;
+
     public IReadOnlyList<StoredDifference> Differences { get; init; } = [];
 
     /// <summary>The comparison kept only its first <c>Diff:MaxDifferences</c>: <see cref="Differences"/> may not list all.</summary>
@@ -28,7 +31,14 @@ public sealed record ComparisonRecord
 /// One difference: <see cref="Path"/> like "$.items[2].price", "status" or "header:Content-Type". A struct: a
 /// record's differences are one array, not an object each, while it waits to be written.
 /// </summary>
-public readonly record struct StoredDifference(string Path, string Kind, string? Legacy, string? Candidate, bool IsNoise);
+public readonly record struct StoredDifference(string Path, string Kind, string? Legacy, string? Candidate, bool IsNoise)
+{
+    /// <summary><c>config</c>, <c>mark</c> or <c>probe</c> when noise; when read through the API, by the rules in force then.</summary>
+    public string? NoiseSource { get; init; }
+
+    /// <summary>For a <c>Renamed</c> key: its path in the candidate's response.</summary>
+    public string? CandidatePath { get; init; }
+}
 
 /// <summary>A redacted request with both responses.</summary>
 public sealed record StoredSample

@@ -26,6 +26,7 @@ internal static class AdminEndpoints
             api.MapMigrationEndpoints();
             api.MapDiffEndpoints();
             api.MapExchangeEndpoints();
+            api.MapVersionEndpoints();
             api.MapFallback(() => AdminProblems.NotFound("No such admin API endpoint; see SPEC §5 for the list."));
         });
     }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using ShadowProxy.Core.Diff;
+using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Storage;
+using ShadowProxy.Core.Versions;
 using ShadowProxy.Migrations;
 
 using ShadowProxy.Core.Configuration;
@@ -34,7 +36,7 @@ internal static class DiffEndpoints
         return api;
     }
 
-    private static async Task<IResult> GetSummaryAsync(string name, HttpRequest request, MigrationRegistry registry, IDiffStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> GetSummaryAsync(string name, HttpRequest request, MigrationRegistry registry, IDiffStore store, ISignalStore signal, CancellationToken cancellationToken)
     {
         if (!registry.TryGet(name, out var migration))
         {
@@ -45,9 +47,16 @@ internal static class DiffEndpoints
         if (!TryParseInt(query["offset"], "offset", 0, 0, int.MaxValue, out var offset, out var error)
             || !TryParseInt(query["limit"], "limit", 100, 1, SummaryQuery.MaxLimit, out var limit, out error)
             || !TryParseNoise(query["noise"], out var noise, out error)
-            || !TryParseSort(query["sort"], out var sort, out error))
+            || !TryParseSort(query["sort"], out var sort, out error)
+            || !TryParseSince(query["since"], out var since, out error))
         {
             return BadRequest(error);
+        }
+
+        var version = NullIfEmpty(query["version"]);
+        if (version is not null && CandidateVersion.Normalize(version) is null)
+        {
+            return BadRequest($"version: '{version}' is not a version name (printable ASCII, at most {CandidateVersion.MaxLength} characters).");
         }
 
         var page = await store.ReadSummaryAsync(migration.Name, new SummaryQuery
@@ -55,11 +64,21 @@ internal static class DiffEndpoints
             Endpoint = NullIfEmpty(query["endpoint"]),
             PathContains = NullIfEmpty(query["path"]),
             Noise = noise,
+            Rules = migration.Comparer.Noise,
+            Version = version,
+            Since = since,
             Sort = sort,
             Offset = offset,
             Limit = limit,
         }, cancellationToken).ConfigureAwait(false);
-        return Results.Ok(page);
+        if (page.Rows.Count == 0)
+        {
+            return Results.Ok(page);
+        }
+
+        // lastVersion and fixed per row (SPEC §9), from the counts per version.
+        var verdicts = new VersionVerdicts(await signal.ReadVersionCountsAsync(migration.Name, cancellationToken).ConfigureAwait(false), migration.Current.Options.Diff.NoiseProbe.MinPairs);
+        return Results.Ok(page with { Rows = page.Rows.Select(verdicts.Apply).ToList() });
     }
 
     private static async Task<IResult> GetSamplesAsync(string name, HttpRequest request, MigrationRegistry registry, IDiffStore store, CancellationToken cancellationToken)
@@ -107,7 +126,18 @@ internal static class DiffEndpoints
         var sample = await store.ReadSampleAsync(migration.Name, sampleId, cancellationToken).ConfigureAwait(false);
         return sample is null
             ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown sample", detail: $"Migration '{migration.Name}' has no stored sample {sampleId}; samples are bounded and the oldest are deleted.")
-            : Results.Ok(sample);
+            : Results.Ok(InForce(sample, migration.Comparer.Noise));
+    }
+
+    /// <summary>The sample's differences flagged by the noise rules in force now, not those of the moment it was compared.</summary>
+    private static SampleDetail InForce(SampleDetail sample, NoiseRules rules)
+    {
+        var differences = sample.Differences.Select(d =>
+        {
+            var source = NoiseSources.Name(rules.SourceOf(sample.Endpoint, d.Path, d.Kind, d.IsNoise && d.NoiseSource is null or "config"));
+            return d with { IsNoise = source is not null, NoiseSource = source };
+        }).ToList();
+        return sample with { Differences = differences };
     }
 
     private static async Task<IResult> GetNoiseAsync(string name, MigrationRegistry registry, IStateStore store, CancellationToken cancellationToken)
@@ -237,6 +267,25 @@ internal static class DiffEndpoints
                 error = $"noise: '{text}' must be true, false or any.";
                 return false;
         }
+    }
+
+    private static bool TryParseSince(string? text, out DateTimeOffset? since, out string error)
+    {
+        error = string.Empty;
+        since = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            since = parsed;
+            return true;
+        }
+
+        error = $"since: '{text}' is not an ISO 8601 time, e.g. 2026-12-04T14:00:00Z.";
+        return false;
     }
 
     private static bool TryParseSort(string? text, out SummarySort sort, out string error)

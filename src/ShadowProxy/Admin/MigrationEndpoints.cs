@@ -261,7 +261,7 @@ internal sealed record MigrationView(
                 (long)metrics.Failovers.Value,
                 migration.ShadowInFlight,
                 migration.ShadowBudget.Limit),
-            GatesView.From(migration.LastGateReport ?? GateEvaluator.Evaluate(migration.Gates.Snapshot(now), ramp.Gates), ramp.Gates));
+            GatesView.From(migration.LastGateReport ?? GateEvaluator.Evaluate(migration.GateSnapshot(now), ramp.Gates), ramp.Gates));
     }
 }
 

@@ -24,6 +24,7 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton<IStateStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<IDiffStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<IReplayStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<SqliteStore>());
                 break;
             case StoreProvider.Redis:
                 services.AddSingleton(sp => new RedisConnection(options.Store.Redis, sp.GetRequiredService<ILogger<RedisConnection>>()));
@@ -31,6 +32,7 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton<IStateStore>(sp => sp.GetRequiredService<RedisStore>());
                 services.AddSingleton<IDiffStore>(sp => sp.GetRequiredService<RedisStore>());
                 services.AddSingleton<IReplayStore>(sp => sp.GetRequiredService<RedisStore>());
+                services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<RedisStore>());
 
                 // Registered (so started) before the migration controller: it subscribes before the controller restores.
                 services.AddSingleton(sp => new FleetCoordinator(
