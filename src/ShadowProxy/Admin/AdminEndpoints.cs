@@ -9,7 +9,9 @@ internal static class AdminEndpoints
 {
     public static void Configure(IApplicationBuilder admin)
     {
+        admin.UseMiddleware<AdminGuard>();
         admin.UseRouting();
+        admin.Use(AdminAuthorization.InvokeAsync);
         admin.UseEndpoints(endpoints =>
         {
             var metrics = endpoints.ServiceProvider.GetRequiredService<ProxyMetrics>();
@@ -20,7 +22,7 @@ internal static class AdminEndpoints
             endpoints.MapMetrics("/metrics", metrics.Registry);
             Dashboard.DashboardEndpoints.Map(endpoints);
 
-            var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AdminAuthorization.FilterAsync).AddEndpointFilter(StoreUnavailableAsync);
+            var api = endpoints.MapGroup("/api/v1").RequireApiKey().AddEndpointFilter(StoreUnavailableAsync);
             api.MapMigrationEndpoints();
             api.MapDiffEndpoints();
             api.MapFallback(() => AdminProblems.NotFound("No such admin API endpoint; see SPEC §5 for the list."));
