@@ -18,7 +18,14 @@ internal static partial class ConfigErrorText
     public static string Keys(IReadOnlyList<ConfigError> errors) =>
         errors[0].Key + (errors.Count > 1 ? $" (and {errors.Count - 1} more)" : string.Empty);
 
-    /// <summary>"key: reason" with the value taken out, for the log.</summary>
+    /// <summary>
+    /// "key: reason" with quoted text taken out, for start-up errors on standard error (which a container
+    /// ships as its log): text values are where secrets live (keys, passwords, URLs with tokens); numbers
+    /// stay, so "Weight: 120 is outside 0..100" still says what is wrong.
+    /// </summary>
+    public static string WithoutText(ConfigError error) => $"{error.Key}: {Quoted().Replace(error.Message, "'" + Hidden + "'")}";
+
+    /// <summary>"key: reason" with the value taken out, for the log of a live edit.</summary>
     public static string WithoutValue(ConfigError error, IConfiguration configuration)
     {
         var message = error.Message;
