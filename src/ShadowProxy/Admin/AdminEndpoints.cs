@@ -10,7 +10,9 @@ internal static class AdminEndpoints
 {
     public static void Configure(IApplicationBuilder admin)
     {
+        admin.UseMiddleware<AdminGuard>();
         admin.UseRouting();
+        admin.Use(AdminAuthorization.InvokeAsync);
         admin.UseEndpoints(endpoints =>
         {
             var metrics = endpoints.ServiceProvider.GetRequiredService<ProxyMetrics>();
@@ -22,7 +24,7 @@ internal static class AdminEndpoints
             endpoints.MapAdminOpenApi();
             Dashboard.DashboardEndpoints.Map(endpoints);
 
-            var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AdminAuthorization.FilterAsync).AddEndpointFilter(StoreUnavailableAsync);
+            var api = endpoints.MapGroup("/api/v1").RequireApiKey().AddEndpointFilter(StoreUnavailableAsync);
             api.MapMigrationEndpoints();
             api.MapDiffEndpoints();
             api.MapExchangeEndpoints();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Notifications;
+using ShadowProxy.Core.Text;
 
 namespace ShadowProxy.Configuration;
 
@@ -408,7 +409,8 @@ internal sealed class ConfigReader
 
     private double? Double(Node node) => Parse(node, (string s, out double v) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && double.IsFinite(v), "a number");
 
-    private decimal? Decimal(Node node) => Parse(node, (string s, out decimal v) => decimal.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v), "a number");
+    // Exact: a value a decimal would round (1e-30) is refused, not silently changed into another setting.
+    private decimal? Decimal(Node node) => Parse<decimal>(node, ExactDecimal.TryParse, "a number (exactly representable, e.g. 12.5)");
 
     private TimeSpan? Duration(Node node) => Parse(node, (string s, out TimeSpan v) => TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out v), "a duration (hh:mm:ss or d.hh:mm:ss)");
 

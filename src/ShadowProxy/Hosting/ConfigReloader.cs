@@ -67,12 +67,13 @@ internal sealed partial class ConfigReloader(
         var next = ConfigReader.Read(configuration, out var errors);
         if (next is null)
         {
+            // Named by key, never by value (SPEC §15): readyz needs no key to read, and logs travel far.
             foreach (var error in errors)
             {
-                LogRejected(logger, error.ToString());
+                LogRejected(logger, ConfigErrorText.WithoutValue(error, configuration));
             }
 
-            readiness.SetConfigurationProblem($"configuration file invalid, last good configuration in force: {errors[0]}" + (errors.Count > 1 ? $" (and {errors.Count - 1} more)" : string.Empty));
+            readiness.SetConfigurationProblem("configuration file invalid, last good configuration in force; refused: " + ConfigErrorText.Keys(errors));
             metrics.ConfigReloads.WithLabels("rejected").Inc();
             return;
         }

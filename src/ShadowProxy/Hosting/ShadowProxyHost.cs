@@ -94,9 +94,12 @@ internal static partial class ShadowProxyHost
         builder.Services.AddHostedService<ComparisonWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddAdminOpenApi();
+        // Binding failures of admin endpoints (limit=abc) throw, so AdminGuard answers them as problem+json with the reason.
+        builder.Services.Configure<RouteHandlerOptions>(handlers => handlers.ThrowOnBadRequest = true);
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .LoadFromMemory(MigrationProxyConfig.Routes(options), MigrationProxyConfig.Clusters(options))
+            .AddTransforms<UpstreamTransforms>()
             .AddTransforms<FailoverTransformProvider>();
         builder.Services.AddShadowProxyTelemetry(builder.Configuration);
         services?.Invoke(builder.Services);

@@ -1,3 +1,4 @@
+using ShadowProxy.Configuration;
 using ShadowProxy.Demo;
 
 namespace ShadowProxy.Hosting;
@@ -79,7 +80,7 @@ internal static class ShadowProxyProgram
         {
             foreach (var error in ex.Errors)
             {
-                Console.Error.WriteLine($"shadowproxy: invalid configuration: {error}");
+                Console.Error.WriteLine($"shadowproxy: invalid configuration: {ConfigErrorText.WithoutText(error)}");
             }
 
             return ExitCodes.InvalidConfiguration;

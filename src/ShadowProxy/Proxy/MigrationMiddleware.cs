@@ -134,6 +134,7 @@ internal sealed class MigrationMiddleware(
 
             if (decision == ShadowDecision.Mirror)
             {
+                context.Features.Set(new UpstreamRequestCapture());
                 responseCopy = new CappedBuffer(maxBytes);
                 context.Features.Set<IHttpResponseBodyFeature>(new ResponseCapture(responseFeature, responseCopy));
             }
@@ -363,6 +364,13 @@ internal static class ShadowEligibility
             || context.Features.Get<IForwarderErrorFeature>()?.Error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient)
         {
             return ShadowDecision.Canceled;
+        }
+
+        if (context.Features.Get<UpstreamRequestCapture>()?.Request is null)
+        {
+            // The primary was never sent upstream (no destination, or a transform answered or chose its own URI):
+            // there is no upstream request to mirror.
+            return ShadowDecision.Disabled;
         }
 
         if (requestCopy is not null && (requestCopy.Overflowed || !(tee is null || tee.Completed || requestCopy.TotalBytes == context.Request.ContentLength)))
