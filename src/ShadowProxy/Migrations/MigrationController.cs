@@ -400,8 +400,10 @@ internal sealed partial class MigrationController(
         LogChange(logger, migration.Name, result.Audit?.ToString() ?? result.State.Describe());
         if (result.Audit is { } audit)
         {
-            // Only the instance that made the change gets here: one notification per change, fleet-wide.
-            notifier?.Notify(Notification.ForChange(audit, before.State, result.State, migration.LastGateReport, fleet?.InstanceId ?? Environment.MachineName));
+            // Only the instance that made the change gets here: one notification per change, fleet-wide. A change
+            // made before the first gate evaluation still carries the window's gate values, judged now.
+            var gates = migration.LastGateReport ?? GateEvaluator.Evaluate(migration.GateSnapshot(time.GetUtcNow()), migration.Current.Options.Ramp.Gates);
+            notifier?.Notify(Notification.ForChange(audit, before.State, result.State, gates, fleet?.InstanceId ?? Environment.MachineName));
         }
 
         return result;
