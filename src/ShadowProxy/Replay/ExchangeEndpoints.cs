@@ -52,9 +52,15 @@ internal static class ExchangeEndpoints
         // The rules in force when the corpus is read, not when each exchange was recorded: a replay judges by today's noise.
         var rules = new ReplayRules
         {
-            Diff = options.Diff,
+            Diff = migration.Comparer.Diff,
             Redact = options.Redact,
-            Noise = [.. migration.Comparer.NoiseMarks.Select(m => new NoiseRule(m.Path, m.Endpoint, NoiseRule.Mark))],
+            Noise =
+            [
+                .. migration.Comparer.NoiseMarks.Select(m => new NoiseRule(m.Path, m.Endpoint, NoiseRule.Mark)),
+
+                // Learned paths are folded ($.items[*].x): as patterns they match every index, as the probe does.
+                .. migration.Probe.Learned.SelectMany(e => e.Value.Select(path => new NoiseRule(path, e.Key, NoiseRule.Probe))),
+            ],
         };
         var exchanges = await store.ReadExchangesAsync(migration.Name, new ExchangeQuery(endpoint, options.Replay.PerEndpoint, limit), cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
