@@ -7,6 +7,7 @@ using ShadowProxy.Core.Versions;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Proxy;
 using ShadowProxy.Metrics;
+using ShadowProxy.Shadow;
 
 namespace ShadowProxy.Migrations;
 
@@ -35,6 +36,7 @@ internal sealed class MigrationRuntime
         Probe = new ProbeNoise(options.Diff.NoiseProbe.MinPairs, options.Diff.NoiseProbe.Threshold);
         _comparer = new MigrationComparer(options, [], Probe);
         _failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
+        ShadowBudget = new ShadowBudget(options.Shadow, metrics, time);
         metrics.Weight.Set((double)initial.Weight);
         _snapshot = initial;
         LegacyClusterId = ClusterIdFor(options.Name, "legacy");
@@ -83,6 +85,9 @@ internal sealed class MigrationRuntime
     public MigrationSnapshot Current => Volatile.Read(ref _snapshot);
 
     public int ShadowInFlight => Volatile.Read(ref _shadowInFlight);
+
+    /// <summary>How many shadows may be in flight (SPEC §14: adaptive, or <c>MaxInFlight</c>).</summary>
+    public ShadowBudget ShadowBudget { get; }
 
     /// <summary>Serializes state changes of this migration (admin commands, the ramp timer); never taken on the request path.</summary>
     public SemaphoreSlim ChangeLock { get; } = new(1, 1);
@@ -168,6 +173,11 @@ internal sealed class MigrationRuntime
         if (options.Failover != previous.Failover)
         {
             Volatile.Write(ref _failover, options.Failover.Enabled ? new CandidateFailover(options.Failover, _time) : null);
+        }
+
+        if (options.Shadow != previous.Shadow)
+        {
+            ShadowBudget.Configure(options.Shadow);
         }
 
         Publish(new MigrationSnapshot(options, state));

@@ -1,7 +1,6 @@
-namespace ShadowProxy.Migrations;
+using ShadowProxy.Core.Storage;
 
-/// <summary>One sample of a migration's cumulative counters, for rate charts.</summary>
-internal sealed record RatePoint(DateTimeOffset Time, long LegacyRequests, long CandidateRequests, long Match, long Diff, long Noise);
+namespace ShadowProxy.Migrations;
 
 /// <summary>
 /// The last hour of a migration's counters, one sample every <see cref="Interval"/>, so that a

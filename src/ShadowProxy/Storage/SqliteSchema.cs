@@ -92,6 +92,16 @@ internal static class SqliteSchema
         CREATE INDEX sample_paths_by_sample ON sample_paths (sample_id);
         """,
         """
+        CREATE TABLE replay_exchanges (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            migration TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            payload TEXT NOT NULL
+        );
+        CREATE INDEX replay_exchanges_by_endpoint ON replay_exchanges (migration, endpoint, id);
+        """,
+        """
         ALTER TABLE diff_counters ADD COLUMN candidate_path TEXT;
         CREATE TABLE versions (
             migration TEXT NOT NULL,
