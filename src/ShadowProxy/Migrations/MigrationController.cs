@@ -56,7 +56,6 @@ internal sealed partial class MigrationController(
                 {
                     try
                     {
-                        migration.History.SampleIfDue(migration, time.GetUtcNow());
                         await SaveUnsavedAsync(migration, stoppingToken).ConfigureAwait(false);
                         await EvaluateAsync(migration, stoppingToken).ConfigureAwait(false);
                     }
@@ -401,7 +400,9 @@ internal sealed partial class MigrationController(
         if (result.Audit is { } audit)
         {
             // Only the instance that made the change gets here: one notification per change, fleet-wide.
-            notifier?.Notify(Notification.ForChange(audit, before.State, result.State, migration.LastGateReport, fleet?.InstanceId ?? Environment.MachineName));
+            // The gates the decision was taken on; right after start, before the first evaluation, those of the window now.
+            var gates = migration.LastGateReport ?? GateEvaluator.Evaluate(migration.Gates.Snapshot(time.GetUtcNow()), before.Options.Ramp.Gates);
+            notifier?.Notify(Notification.ForChange(audit, before.State, result.State, gates, fleet?.InstanceId ?? Environment.MachineName));
         }
 
         return result;
