@@ -10,6 +10,13 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     private readonly List<string> _output = [];
     private readonly TaskCompletionSource<IReadOnlyList<Uri>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// The default working directory of this test run's proxies: relative store paths (<c>data/…</c>) land
+    /// here, apart from those of other test runs on the same machine (another checkout may run a newer
+    /// schema at the same time).
+    /// </summary>
+    private static readonly Lazy<string> RunDirectory = new(() => Directory.CreateTempSubdirectory("shadowproxy-tests-").FullName);
+
     private ProxyProcess(Process process) => _process = process;
 
     public string Output
@@ -40,7 +47,8 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     {
         var proxy = Start(configJson, [], workingDirectory);
         var finished = proxy._process.WaitForExitAsync();
-        var ready = await Task.WhenAny(proxy._listening.Task, finished, Task.Delay(TimeSpan.FromSeconds(30)));
+        // A bound, not a timing assertion: a cold start on a machine busy with other builds can take long.
+        var ready = await Task.WhenAny(proxy._listening.Task, finished, Task.Delay(TimeSpan.FromSeconds(90)));
         if (ready != proxy._listening.Task)
         {
             var output = proxy.Output;
@@ -61,9 +69,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            // A directory of its own: the default Store:Sqlite:Path (data/shadowproxy.db) is relative to it,
-            // and a shared one would mix state between runs (and between checkouts on one machine).
-            WorkingDirectory = workingDirectory ?? Directory.CreateTempSubdirectory("shadowproxy-process-").FullName,
+            WorkingDirectory = workingDirectory ?? RunDirectory.Value,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "shadowproxy.dll"));
         info.ArgumentList.Add("--config");
