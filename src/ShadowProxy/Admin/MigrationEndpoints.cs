@@ -45,14 +45,14 @@ internal static class MigrationEndpoints
         api.MapGet("audit", AuditAsync);
         api.MapGet("whoami", (HttpContext context, ApiKeyAuthenticator authenticator) =>
             Results.Ok(new WhoAmI(context.Actor(), context.Role().ToString(), authenticator.IsOpen)));
-        api.MapGet("migrations/{name}/report", (string name, string? format, MigrationRegistry registry, EndpointReport report, TimeProvider time) =>
+        api.MapGet("migrations/{name}/report", async (string name, string? format, MigrationRegistry registry, SharedCounters counters, TimeProvider time, CancellationToken cancellationToken) =>
         {
             if (!registry.TryGet(name, out var migration))
             {
                 return AdminProblems.UnknownMigration(name);
             }
 
-            var rows = report.Rows(migration.Name);
+            var rows = await counters.ReportAsync(migration, cancellationToken).ConfigureAwait(false);
             return format switch
             {
                 null or "json" => Results.Ok(new MigrationReport(migration.Name, time.GetUtcNow(), Totals(rows), rows)),
@@ -131,7 +131,7 @@ internal static class MigrationEndpoints
         var snapshot = migration.Current;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"# {migration.Name}: legacy vs candidate\n\n");
-        text.Append(CultureInfo.InvariantCulture, $"Stage **{snapshot.Stage}**, weight **{snapshot.Weight}%**, status **{snapshot.Status}**, at {now:u}. Mirrored traffic since start.\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"Stage **{snapshot.Stage}**, weight **{snapshot.Weight}%**, status **{snapshot.Status}**, at {now:u}. Mirrored traffic of every instance, kept across restarts.\n\n");
         text.Append("| endpoint | legacy req | legacy err | legacy p50/p95/p99 ms | candidate req | candidate err | candidate p50/p95/p99 ms | diff rate |\n");
         text.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         foreach (var row in rows)
@@ -222,7 +222,7 @@ internal sealed record MigrationView(
         var snapshot = migration.Current;
         var state = snapshot.State;
         var ramp = snapshot.Options.Ramp;
-        var metrics = migration.Metrics;
+        var totals = CounterTotals.Of(migration);
         return new MigrationView(
             migration.Name,
             snapshot.Status.ToString(),
@@ -237,15 +237,7 @@ internal sealed record MigrationView(
             state.StageStartedAt,
             Math.Max(0, (now - state.StageStartedAt).TotalSeconds),
             state.StatusReason,
-            new MigrationCounters(
-                (long)metrics.Match.Value,
-                (long)metrics.Diff.Value,
-                (long)metrics.Noise.Value,
-                (long)metrics.LegacyServed,
-                (long)metrics.CandidateServed,
-                (long)metrics.Failovers.Value,
-                migration.ShadowInFlight,
-                migration.ShadowBudget.Limit),
+            new MigrationCounters(totals.Match, totals.Diff, totals.Noise, totals.LegacyRequests, totals.CandidateRequests, totals.Failovers, migration.ShadowInFlight, migration.ShadowBudget.Limit),
             GatesView.From(migration.LastGateReport ?? GateEvaluator.Evaluate(migration.GateSnapshot(now), ramp.Gates), ramp.Gates));
     }
 }

@@ -91,6 +91,11 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<IComparisonSink>(sp => sp.GetRequiredService<EndpointReport>());
         builder.Services.AddSingleton<IComparisonSink, DiffStoreSink>();
         builder.Services.AddReplayCorpus();
+
+        // Before the comparison workers: hosted services stop in reverse order, so the final flush of the
+        // shared counters runs after the workers have drained their last comparisons.
+        builder.Services.AddSingleton<SharedCounters>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SharedCounters>());
         builder.Services.AddHostedService<ComparisonWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddAdminOpenApi();

@@ -56,7 +56,6 @@ internal sealed partial class MigrationController(
                 {
                     try
                     {
-                        migration.History.SampleIfDue(migration, time.GetUtcNow());
                         await SaveUnsavedAsync(migration, stoppingToken).ConfigureAwait(false);
                         await EvaluateAsync(migration, stoppingToken).ConfigureAwait(false);
                     }
@@ -400,9 +399,9 @@ internal sealed partial class MigrationController(
         LogChange(logger, migration.Name, result.Audit?.ToString() ?? result.State.Describe());
         if (result.Audit is { } audit)
         {
-            // Only the instance that made the change gets here: one notification per change, fleet-wide. A change
-            // made before the first gate evaluation still carries the window's gate values, judged now.
-            var gates = migration.LastGateReport ?? GateEvaluator.Evaluate(migration.GateSnapshot(time.GetUtcNow()), migration.Current.Options.Ramp.Gates);
+            // Only the instance that made the change gets here: one notification per change, fleet-wide.
+            // The gates the decision was taken on; right after start, before the first evaluation, those of the window now.
+            var gates = migration.LastGateReport ?? GateEvaluator.Evaluate(migration.GateSnapshot(time.GetUtcNow()), before.Options.Ramp.Gates);
             notifier?.Notify(Notification.ForChange(audit, before.State, result.State, gates, fleet?.InstanceId ?? Environment.MachineName));
         }
 

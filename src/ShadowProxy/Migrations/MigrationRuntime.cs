@@ -24,6 +24,7 @@ internal sealed class MigrationRuntime
     private CandidateFailover? _failover;
     private int _shadowInFlight;
     private string? _declaredVersion;
+    private SharedTotals _sharedTotals = SharedTotals.None;
 
     private readonly TimeProvider _time;
 
@@ -94,6 +95,13 @@ internal sealed class MigrationRuntime
 
     /// <summary>The last hour of counters, for rate charts.</summary>
     public RateHistory History { get; } = new();
+
+    /// <summary>The fleet-wide totals as last read from the store (see <see cref="SharedCounters"/>).</summary>
+    public SharedTotals SharedTotals
+    {
+        get => Volatile.Read(ref _sharedTotals);
+        set => Volatile.Write(ref _sharedTotals, value);
+    }
 
     /// <summary>The gate report of the last evaluation, for the admin API.</summary>
     public GateReport? LastGateReport { get; set; }

@@ -142,6 +142,25 @@ internal static class SqliteSchema
             PRIMARY KEY (migration, endpoint, path)
         ) WITHOUT ROWID;
         """,
+        """
+        CREATE TABLE shared_counters (
+            migration TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value INTEGER NOT NULL,
+            PRIMARY KEY (migration, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE rate_history (
+            migration TEXT NOT NULL,
+            slot INTEGER NOT NULL,
+            time INTEGER NOT NULL,
+            legacy INTEGER NOT NULL,
+            candidate INTEGER NOT NULL,
+            match INTEGER NOT NULL,
+            diff INTEGER NOT NULL,
+            noise INTEGER NOT NULL,
+            PRIMARY KEY (migration, slot)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int Latest => Versions.Length;

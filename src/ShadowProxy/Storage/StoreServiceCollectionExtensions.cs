@@ -25,6 +25,7 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton<IDiffStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<IReplayStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<SqliteStore>());
                 break;
             case StoreProvider.Redis:
                 services.AddSingleton(sp => new RedisConnection(options.Store.Redis, sp.GetRequiredService<ILogger<RedisConnection>>()));
@@ -33,6 +34,7 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton<IDiffStore>(sp => sp.GetRequiredService<RedisStore>());
                 services.AddSingleton<IReplayStore>(sp => sp.GetRequiredService<RedisStore>());
                 services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<RedisStore>());
+                services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<RedisStore>());
 
                 // Registered (so started) before the migration controller: it subscribes before the controller restores.
                 services.AddSingleton(sp => new FleetCoordinator(
