@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Playwright;
 using ShadowProxy.Dashboard.Tests.Infrastructure;
 
 namespace ShadowProxy.Dashboard.Tests;

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using ShadowProxy.Dashboard;
-using ShadowProxy.Dashboard.Tests.Infrastructure;
 
 namespace ShadowProxy.Dashboard.Tests;
 

@@ -49,7 +49,7 @@ public sealed class NoiseRules
     }
 
     /// <summary>
-    /// <see cref="SourceOf"/>, and for a stored difference that was noise when recorded: noise by nature (a body
+    /// <see cref="SourceOf(string, string)"/>, and for a stored difference that was noise when recorded: noise by nature (a body
     /// cut at the same place on both sides), which no rule made and no unmark undoes.
     /// </summary>
     public NoiseSource? SourceOf(string endpoint, string path, string kind, bool wasNoise) =>

@@ -2,34 +2,6 @@ using System.Globalization;
 
 namespace ShadowProxy.Core.Ramp;
 
-public enum AuditTrigger
-{
-    Manual,
-    Automatic,
-}
-
-/// <summary>The <see cref="AuditEntry.Action"/> values.</summary>
-public static class AuditActions
-{
-    public const string Promote = "promote";
-    public const string Weight = "weight";
-    public const string Pause = "pause";
-    public const string Resume = "resume";
-    public const string Rollback = "rollback";
-    public const string Advance = "advance";
-    public const string Restore = "restore";
-}
-
-/// <summary>The <see cref="AuditEntry.Actor"/> of changes no API key asked for.</summary>
-public static class AuditActors
-{
-    /// <summary>Gate-driven advance and rollback.</summary>
-    public const string Automatic = "automatic";
-
-    /// <summary>Clamping of persisted state to the configuration at start-up.</summary>
-    public const string System = "system";
-}
-
 /// <summary>One state change, as plain data (store it as is; <see cref="ToString"/> renders one line).</summary>
 public sealed record AuditEntry
 {

@@ -7,7 +7,7 @@ namespace ShadowProxy.Core.Replay;
 public interface IReplayStore
 {
     /// <summary>Endpoints a migration's corpus holds at most; exchanges of further endpoints are not kept.</summary>
-    public const int MaxEndpointsPerMigration = 500;
+    const int MaxEndpointsPerMigration = 500;
 
     /// <summary>Stores each exchange and drops the oldest of its endpoint beyond its <see cref="CorpusWrite.Keep"/>; one transaction.</summary>
     Task<int> WriteExchangesAsync(IReadOnlyList<CorpusWrite> batch, CancellationToken cancellationToken = default);

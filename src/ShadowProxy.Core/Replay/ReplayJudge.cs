@@ -1,7 +1,6 @@
 using System.Text;
 using ShadowProxy.Core.Buffers;
 using ShadowProxy.Core.Comparison;
-using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Redaction;
 using ShadowProxy.Core.Storage;

@@ -17,7 +17,7 @@ public static class CounterKeys
     public const string Noise = "noise";
     public const string Failovers = "failovers";
 
-    /// <summary>The live totals, in the order of <see cref="Totals"/>.</summary>
+    /// <summary>The live totals, in the order of the host's <c>CounterTotals</c>.</summary>
     public static IReadOnlyList<string> TotalKeys { get; } = [LegacyRequests, CandidateRequests, Match, Diff, Noise, Failovers];
 
     private const char Separator = '\t';

@@ -33,38 +33,3 @@ public interface IStateStore
     /// </summary>
     Task<bool> RemoveNoiseMarkAsync(NoiseMarkRemoval removal, CancellationToken cancellationToken = default);
 }
-
-/// <summary>What <see cref="IStateStore.ReadAuditAsync"/> returns.</summary>
-/// <param name="Migration">Only this migration's entries (case-sensitive), or all.</param>
-/// <param name="Limit">At most this many entries (1..1000).</param>
-/// <param name="Before">Paging cursor: only entries with an id below it (the last id of the previous page).</param>
-public sealed record AuditQuery(string? Migration = null, int Limit = 100, long? Before = null)
-{
-    public const int MaxLimit = 1000;
-}
-
-/// <summary>An audit entry with the store's id, which orders entries and serves as paging cursor.</summary>
-public sealed record StoredAuditEntry(long Id, AuditEntry Entry);
-
-/// <summary>A path marked as noise by a user; <see cref="Endpoint"/> null means on every endpoint.</summary>
-public sealed record NoiseMark(string Migration, string Path, string? Endpoint, string Actor, DateTimeOffset CreatedAt);
-
-/// <summary>Who removes which noise mark, when, and why.</summary>
-public sealed record NoiseMarkRemoval(string Migration, string Path, string? Endpoint, string Actor, DateTimeOffset At, string? Reason = null);
-
-/// <summary>The <see cref="AuditEntry.Action"/> values of noise marks.</summary>
-public static class NoiseAuditActions
-{
-    public const string Mark = "noise-mark";
-    public const string Unmark = "noise-unmark";
-
-    /// <summary>How a mark reads in an audit entry's From/To, e.g. "$.meta.id on GET /api/orders/{id}".</summary>
-    public static string Describe(string path, string? endpoint) => endpoint is null ? path + " on every endpoint" : path + " on " + endpoint;
-}
-
-/// <summary>Told when a migration's noise marks changed, so the diff engine applies them at once.</summary>
-public interface INoiseMarksChanged
-{
-    /// <summary>Called with the migration's complete, current set of marks. Must not block.</summary>
-    void OnNoiseMarksChanged(string migration, IReadOnlyList<NoiseMark> marks);
-}

@@ -1,4 +1,5 @@
 using Prometheus;
+using ShadowProxy.Health;
 using ShadowProxy.Metrics;
 using ShadowProxy.Replay;
 using ShadowProxy.Storage;
@@ -16,10 +17,7 @@ internal static class AdminEndpoints
         admin.UseEndpoints(endpoints =>
         {
             var metrics = endpoints.ServiceProvider.GetRequiredService<ProxyMetrics>();
-            endpoints.MapGet("/healthz", () => Results.Text("ok\n"));
-            endpoints.MapGet("/readyz", (ReadinessState readiness) => readiness.IsReady
-                ? Results.Text(readiness.Describe() + "\n")
-                : Results.Text(readiness.Describe() + "\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+            endpoints.MapShadowProxyHealthChecks();
             endpoints.MapMetrics("/metrics", metrics.Registry);
             endpoints.MapAdminOpenApi();
             Dashboard.DashboardEndpoints.Map(endpoints);
@@ -44,38 +42,5 @@ internal static class AdminEndpoints
         {
             return AdminProblems.Unavailable(ex.Message);
         }
-    }
-}
-
-/// <summary>What <c>/readyz</c> reports: ready once listening; degraded (still 200) when the store is unreachable.</summary>
-internal sealed class ReadinessState
-{
-    private volatile bool _started;
-    private volatile string? _degradedReason;
-    private volatile string? _configurationProblem;
-
-    public bool IsReady => _started;
-
-    public void MarkStarted() => _started = true;
-
-    public void SetDegraded(string? reason) => _degradedReason = reason;
-
-    /// <summary>True while the shared store is unreachable or a change in force here is not yet written to it.</summary>
-    public bool IsStoreDegraded => _degradedReason is not null;
-
-    /// <summary>A rejected configuration reload; the data path still serves on the last good one.</summary>
-    public void SetConfigurationProblem(string? problem) => _configurationProblem = problem;
-
-    public string? ConfigurationProblem => _configurationProblem;
-
-    public string Describe()
-    {
-        if (!_started)
-        {
-            return "starting";
-        }
-
-        var problems = new[] { _degradedReason, _configurationProblem }.Where(p => p is not null).ToList();
-        return problems.Count == 0 ? "ready" : "degraded: " + string.Join("; ", problems);
     }
 }

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using ShadowProxy.Core.Comparison;
-using ShadowProxy.Hosting;
 using ShadowProxy.Shadow;
+using ShadowProxy.Threading;
 
 namespace ShadowProxy.Comparison;
 
@@ -62,7 +62,7 @@ internal sealed class ComparisonQueue
     /// The shadow request's headers, read only when something asks (a stored sample): most
     /// comparisons never need them, so they are not copied per request.
     /// </summary>
-    private static IReadOnlyList<KeyValuePair<string, string>> RequestHeaders(HttpRequestMessage message) =>
+    private static LazyHeaders RequestHeaders(HttpRequestMessage message) =>
         new LazyHeaders(message.Headers, message.Content?.Headers);
 
     private sealed class LazyHeaders(HttpHeaders headers, HttpHeaders? contentHeaders) : IReadOnlyList<KeyValuePair<string, string>>

@@ -2,8 +2,8 @@ using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Gates;
-using ShadowProxy.Hosting;
 using ShadowProxy.Migrations;
+using ShadowProxy.Threading;
 
 namespace ShadowProxy.Comparison;
 

@@ -385,7 +385,7 @@ internal sealed class ConfigReader
 
     private static string? String(Node node) => node.Value;
 
-    private List<string>? StringList(Node node)
+    private static List<string>? StringList(Node node)
     {
         if (!node.Exists)
         {

@@ -105,7 +105,7 @@ internal sealed partial class DemoTrafficGenerator : BackgroundService
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / _requestsPerSecond));
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                if (!_slots.Wait(0))
+                if (!_slots.Wait(0, stoppingToken))
                 {
                     Interlocked.Increment(ref _skipped);
                     continue;

@@ -1,6 +1,6 @@
-using ShadowProxy.Admin;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Ramp;
+using ShadowProxy.Health;
 using ShadowProxy.Migrations;
 using ShadowProxy.Storage;
 using ShadowProxy.Storage.Redis;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Primitives;
-using ShadowProxy.Admin;
 using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Health;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
 using ShadowProxy.Proxy;

@@ -6,6 +6,8 @@ using ShadowProxy.Admin;
 using ShadowProxy.Comparison;
 using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Storage;
+using ShadowProxy.Health;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
 using ShadowProxy.Notifications;
@@ -14,24 +16,8 @@ using ShadowProxy.Proxy;
 using ShadowProxy.Replay;
 using ShadowProxy.Shadow;
 using ShadowProxy.Storage;
-using ShadowProxy.Core.Storage;
 
 namespace ShadowProxy.Hosting;
-
-/// <summary>Process exit codes of SPEC §1.</summary>
-internal static class ExitCodes
-{
-    public const int Ok = 0;
-    public const int StartupFailure = 1;
-    public const int InvalidConfiguration = 2;
-}
-
-/// <summary>Thrown while building the host when the configuration is invalid; carries every problem found.</summary>
-internal sealed class InvalidConfigurationException(IReadOnlyList<ConfigError> errors)
-    : Exception("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))
-{
-    public IReadOnlyList<ConfigError> Errors { get; } = errors;
-}
 
 /// <summary>Builds the proxy's web host from configuration: listeners, YARP, the data path and the admin API.</summary>
 internal static partial class ShadowProxyHost
@@ -67,13 +53,18 @@ internal static partial class ShadowProxyHost
         // log lines through ActivityTrackingOptions.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
+        // Health checks log every probe of a degraded instance (every few seconds, per instance); the store
+        // and the configuration reloader already log the change itself once, and /readyz says why.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
+
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(listeners);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProxyMetrics>();
         builder.Services.AddSingleton<OperationalMetrics>();
+        builder.Services.AddSingleton<RuntimeMeterExporter>();
         builder.Services.AddSingleton<MigrationRegistry>();
-        builder.Services.AddSingleton<ReadinessState>();
+        builder.Services.AddShadowProxyHealthChecks();
         builder.Services.AddSingleton<ShadowHttpClients>();
         builder.Services.AddSingleton<ShadowDispatcher>();
         builder.Services.AddHostedService<ShadowBudgetTicker>();
@@ -121,6 +112,7 @@ internal static partial class ShadowProxyHost
         });
 
         app.Services.GetRequiredService<OperationalMetrics>();
+        app.Services.GetRequiredService<RuntimeMeterExporter>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ReadinessState>().MarkStarted());
         if (options.Admin.ApiKeys.Count == 0)

@@ -1,8 +1,8 @@
 using Prometheus;
-using ShadowProxy.Admin;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Notifications;
 using ShadowProxy.Core.Ramp;
+using ShadowProxy.Health;
 using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Metrics;

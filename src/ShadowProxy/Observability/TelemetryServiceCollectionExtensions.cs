@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Console;
-using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using ShadowProxy.Health;
 using ShadowProxy.Hosting;
 using ShadowProxy.Migrations;
 using ShadowProxy.Shadow;
@@ -94,7 +94,7 @@ internal static class TelemetryServiceCollectionExtensions
     private static bool IsScrapeOrProbe(ListenerMap listeners, HttpContext context)
     {
         var path = context.Request.Path;
-        return (path.Equals("/metrics", StringComparison.Ordinal) || path.Equals("/healthz", StringComparison.Ordinal) || path.Equals("/readyz", StringComparison.Ordinal))
+        return (path.Equals("/metrics", StringComparison.Ordinal) || path.Equals(HealthEndpoints.LivenessPath, StringComparison.Ordinal) || path.Equals(HealthEndpoints.ReadinessPath, StringComparison.Ordinal))
             && listeners.IsAdmin(context);
     }
 

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Net.Http.Headers;
 using ShadowProxy.Core.Buffers;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Metrics;
@@ -8,7 +6,6 @@ using ShadowProxy.Migrations;
 using ShadowProxy.Shadow;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
-using Yarp.ReverseProxy.Model;
 
 namespace ShadowProxy.Proxy;
 

@@ -2,8 +2,8 @@ using ShadowProxy.Comparison;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Replay;
-using ShadowProxy.Hosting;
 using ShadowProxy.Migrations;
+using ShadowProxy.Threading;
 
 namespace ShadowProxy.Replay;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Features;
 using ShadowProxy.Comparison;
 using ShadowProxy.Core.Buffers;

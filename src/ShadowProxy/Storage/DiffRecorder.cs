@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
-using ShadowProxy.Hosting;
+using ShadowProxy.Threading;
 
 namespace ShadowProxy.Storage;
 

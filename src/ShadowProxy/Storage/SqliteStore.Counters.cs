@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using ShadowProxy.Core.Storage;
 
 namespace ShadowProxy.Storage;

@@ -1,8 +1,8 @@
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Replay;
 using ShadowProxy.Core.Storage;
-using ShadowProxy.Admin;
 using ShadowProxy.Fleet;
+using ShadowProxy.Health;
 using ShadowProxy.Migrations;
 using ShadowProxy.Storage.Redis;
 

@@ -204,7 +204,7 @@ public sealed class RampMachineTests
 
         Assert.True(resumed.IsChanged);
         Assert.Equal(AuditActions.Resume, resumed.Audit.Action);
-        Assert.Equal((MigrationStatus.Ramping, state.StageStartedAt, (string?)null), (resumed.State.Status, resumed.State.StageStartedAt, resumed.State.StatusReason));
+        Assert.Equal((MigrationStatus.Ramping, state.StageStartedAt, null), (resumed.State.Status, resumed.State.StageStartedAt, resumed.State.StatusReason));
         Assert.Equal("early", evaluated.State.StageName);
     }
 

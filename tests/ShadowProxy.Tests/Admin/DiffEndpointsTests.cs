@@ -74,7 +74,7 @@ public sealed class DiffEndpointsTests : IAsyncLifetime
             Diff("orders", Orders, Start.AddSeconds(1), Sample("/api/orders/2"), Value("$.price"), Value("$.total")),
             Diff("orders", "GET /api/users/{id}", Start.AddSeconds(2), null, Value("$.meta.id", noise: true)),
         ]);
-        _sampleId = (await store.ReadSamplesAsync("orders", new SampleQuery())).First().Id;
+        _sampleId = (await store.ReadSamplesAsync("orders", new SampleQuery()))[0].Id;
     }
 
     public async Task DisposeAsync()

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using ShadowProxy.Migrations;
 using ShadowProxy.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ShadowProxy.Tests.Cli;
 

@@ -62,6 +62,7 @@ public sealed class FaultBackend : IAsyncDisposable
     private readonly ConcurrentDictionary<Socket, byte> _connections = new();
     private readonly Task _acceptLoop;
     private long _hugeBodyBytesSent;
+    private volatile Fault _fault;
 
     private FaultBackend()
     {
@@ -73,7 +74,12 @@ public sealed class FaultBackend : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public volatile Fault Fault;
+    /// <summary>How the next requests are answered; a test may change it while requests are in flight.</summary>
+    public Fault Fault
+    {
+        get => _fault;
+        set => _fault = value;
+    }
 
     /// <summary>How long <see cref="Fault.Delay"/> waits before answering.</summary>
     public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(2);

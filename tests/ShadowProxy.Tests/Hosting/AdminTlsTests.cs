@@ -1,5 +1,5 @@
 using System.Net;
-using ShadowProxy.Hosting;
+using ShadowProxy.Configuration;
 using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Hosting;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using ShadowProxy.Hosting;
 using ShadowProxy.Tests.Infrastructure;
-using ShadowProxy.Tests.Observability;
 
 namespace ShadowProxy.Tests.Hosting;
 

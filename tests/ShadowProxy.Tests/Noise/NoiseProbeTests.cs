@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Tests.Infrastructure;
-using ShadowProxy.Tests.Observability;
 using static ShadowProxy.Tests.Noise.NoiseInForceTests;
 
 namespace ShadowProxy.Tests.Noise;

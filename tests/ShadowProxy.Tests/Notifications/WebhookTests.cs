@@ -1,11 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ShadowProxy.Notifications;
 using ShadowProxy.Tests.Infrastructure;
-using ShadowProxy.Tests.Observability;
 
 namespace ShadowProxy.Tests.Notifications;
 

@@ -1,7 +1,7 @@
-using ShadowProxy.Hosting;
 using ShadowProxy.Tests.Infrastructure;
+using ShadowProxy.Threading;
 
-namespace ShadowProxy.Tests.Hosting;
+namespace ShadowProxy.Tests.Threading;
 
 public sealed class DedicatedThreadTests
 {

@@ -3,7 +3,7 @@ using System.Text.Json;
 using ShadowProxy.Tests.Fleet;
 using ShadowProxy.Tests.Infrastructure;
 
-namespace ShadowProxy.Tests.Observability;
+namespace ShadowProxy.Tests.Metrics;
 
 /// <summary>SPEC §13 gauges: status, stage, gates, store degraded, configuration valid; as a scrape shows them.</summary>
 public sealed class OperationalMetricsTests

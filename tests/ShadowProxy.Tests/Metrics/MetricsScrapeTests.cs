@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Http;
 using ShadowProxy.Tests.Infrastructure;
 
-namespace ShadowProxy.Tests.Observability;
+namespace ShadowProxy.Tests.Metrics;
 
 /// <summary>SPEC §7 on a real scrape: exact counter values per label set after known traffic.</summary>
 public sealed class MetricsScrapeTests
@@ -123,7 +123,8 @@ public sealed class MetricsScrapeTests
         foreach (var name in new[]
         {
             "process_cpu_seconds_total", "process_working_set_bytes", "process_start_time_seconds", "dotnet_collection_count_total",
-            "dotnet_total_memory_bytes", "dotnet_threadpool_threads", "dotnet_threadpool_queue_length", "dotnet_gc_pause_seconds_total",
+            "dotnet_total_memory_bytes", "dotnet_thread_pool_thread_count", "dotnet_thread_pool_queue_length", "dotnet_gc_pause_time_seconds_total",
+            "dotnet_thread_pool_work_item_count_total", "dotnet_monitor_lock_contentions_total",
             "shadowproxy_diff_records_written_total", "shadowproxy_diff_records_dropped_total", "shadowproxy_store_errors_total",
         })
         {
@@ -133,8 +134,9 @@ public sealed class MetricsScrapeTests
         Assert.True(scrape.Value("process_start_time_seconds") > 0);
 
         // No raw path, query or id ever becomes a label value.
-        // status and gate (SPEC §13) take their values from fixed enums.
-        var allowed = new HashSet<string> { "migration", "backend", "code", "outcome", "result", "trigger", "le", "generation", "status", "gate" };
+        // status and gate (SPEC §13) take their values from fixed enums; the runtime meter's error_type
+        // (exception type names) and gc_heap_generation (gen0 ... poh) from sets the program bounds.
+        var allowed = new HashSet<string> { "migration", "backend", "code", "outcome", "result", "trigger", "le", "generation", "status", "gate", "error_type", "gc_heap_generation" };
         foreach (var sample in scrape.Samples)
         {
             Assert.All(sample.Labels.Keys, key => Assert.Contains(key, allowed));

@@ -1,6 +1,6 @@
-using ShadowProxy.Hosting;
+using ShadowProxy.Threading;
 
-namespace ShadowProxy.Tests.Hosting;
+namespace ShadowProxy.Tests.Threading;
 
 public sealed class HandOffQueueTests
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ShadowProxy.Tests.Observability;
+namespace ShadowProxy.Tests.Infrastructure;
 
 /// <summary>One sample of a Prometheus text exposition: metric name, labels and value.</summary>
 public sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
-namespace ShadowProxy.Tests.Observability;
+namespace ShadowProxy.Tests.Deploy;
 
 /// <summary>
 /// deploy/prometheus/alerts.yml as Prometheus itself reads it: <c>promtool check rules</c> (syntax,

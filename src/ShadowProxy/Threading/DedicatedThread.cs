@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace ShadowProxy.Hosting;
+namespace ShadowProxy.Threading;
 
 /// <summary>
 /// Threads of their own for background loops that block (waits, synchronous store writes) and so must

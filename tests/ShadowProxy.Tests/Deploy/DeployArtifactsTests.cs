@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using ShadowProxy.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
-namespace ShadowProxy.Tests.Observability;
+namespace ShadowProxy.Tests.Deploy;
 
 /// <summary>deploy/: the alert rules and the dashboard parse, and every metric and label they use exists in a real exposition.</summary>
 public sealed partial class DeployArtifactsTests

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 
-namespace ShadowProxy.Hosting;
+namespace ShadowProxy.Threading;
 
 /// <summary>
 /// The bounded hand-off from request, shadow and comparison threads to a consumer on a
@@ -11,6 +12,7 @@ namespace ShadowProxy.Hosting;
 /// a producer wake it: a low-priority producer queues no thread-pool work. Beyond <c>capacity</c> items
 /// are refused.
 /// </summary>
+[SuppressMessage("Reliability", "CA1001:Types that own disposable fields should be disposable", Justification = "The semaphore's wait handle is never created (no AvailableWaitHandle): there is nothing to dispose.")]
 internal sealed class HandOffQueue<T>(int capacity)
 {
     private readonly ConcurrentQueue<T> _items = new();

@@ -1,0 +1,9 @@
+namespace ShadowProxy.Core.Configuration;
+
+/// <summary>Admin API roles, weakest first: a key may do what its role and every weaker role may (SPEC §5).</summary>
+public enum AdminRole
+{
+    Viewer = 0,
+    Sre = 1,
+    Operator = 2,
+}
