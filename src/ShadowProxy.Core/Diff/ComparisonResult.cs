@@ -26,6 +26,9 @@ public enum DifferenceKind
     Status,
     Header,
     Body,
+
+    /// <summary>An ordered array holds the same elements in another order (SPEC §16): one difference at the array's path.</summary>
+    ArrayOrder,
 }
 
 /// <summary>

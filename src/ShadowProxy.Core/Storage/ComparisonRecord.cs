@@ -28,7 +28,11 @@ public sealed record ComparisonRecord
 /// One difference: <see cref="Path"/> like "$.items[2].price", "status" or "header:Content-Type". A struct: a
 /// record's differences are one array, not an object each, while it waits to be written.
 /// </summary>
-public readonly record struct StoredDifference(string Path, string Kind, string? Legacy, string? Candidate, bool IsNoise);
+public readonly record struct StoredDifference(string Path, string Kind, string? Legacy, string? Candidate, bool IsNoise)
+{
+    /// <summary><c>breaking</c>, <c>risky</c> or <c>cosmetic</c> by the rules in force when read (SPEC §16); set by the API, not stored.</summary>
+    public string? Severity { get; init; }
+}
 
 /// <summary>A redacted request with both responses.</summary>
 public sealed record StoredSample

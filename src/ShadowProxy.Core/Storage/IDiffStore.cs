@@ -39,6 +39,9 @@ public enum SummarySort
     FirstSeen,
     Endpoint,
     Path,
+
+    /// <summary>Real differences before noise, then most severe first, then by count (SPEC §16); the API's default.</summary>
+    Severity,
 }
 
 /// <summary>Filters and page of <see cref="IDiffStore.ReadSummaryAsync"/>.</summary>
@@ -78,7 +81,11 @@ public sealed record DiffSummaryRow(
     bool IsNoise,
     DateTimeOffset FirstSeen,
     DateTimeOffset LastSeen,
-    IReadOnlyList<long> SampleIds);
+    IReadOnlyList<long> SampleIds)
+{
+    /// <summary><c>breaking</c>, <c>risky</c> or <c>cosmetic</c> by the rules in force (SPEC §16); set by the API, not stored.</summary>
+    public string? Severity { get; init; }
+}
 
 /// <param name="Total">Rows matching the filters, over all pages.</param>
 public sealed record DiffSummaryPage(long Total, int Offset, int Limit, IReadOnlyList<DiffSummaryRow> Rows);

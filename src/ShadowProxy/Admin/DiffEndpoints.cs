@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Storage;
+using ShadowProxy.Core.Triage;
 using ShadowProxy.Migrations;
 
 using ShadowProxy.Core.Configuration;
@@ -18,6 +19,9 @@ internal static class DiffEndpoints
     public const string ActorItemKey = AdminAuthorization.ActorItem;
 
     private const int MaxNoiseFieldLength = 1024;
+
+    // Summary rows read for one triage answer, beyond the store's own bound per migration.
+    private const int MaxTriageRows = 100_000;
 
     private static readonly string[] NoisePathPrefixes = ["$", "header:", "status", "body", "line:"];
 
@@ -45,21 +49,47 @@ internal static class DiffEndpoints
         if (!TryParseInt(query["offset"], "offset", 0, 0, int.MaxValue, out var offset, out var error)
             || !TryParseInt(query["limit"], "limit", 100, 1, SummaryQuery.MaxLimit, out var limit, out error)
             || !TryParseNoise(query["noise"], out var noise, out error)
-            || !TryParseSort(query["sort"], out var sort, out error))
+            || !TryParseSort(query["sort"], out var sort, out error)
+            || !TryParseSeverity(query["severity"], out var severity, out error)
+            || !TryParseGrouping(query["groupBy"], out var grouping, out error))
         {
             return BadRequest(error);
         }
 
-        var page = await store.ReadSummaryAsync(migration.Name, new SummaryQuery
+        var filter = new SummaryQuery
         {
             Endpoint = NullIfEmpty(query["endpoint"]),
             PathContains = NullIfEmpty(query["path"]),
             Noise = noise,
-            Sort = sort,
-            Offset = offset,
-            Limit = limit,
-        }, cancellationToken).ConfigureAwait(false);
-        return Results.Ok(page);
+        };
+        var triage = new TriageQuery { MinSeverity = severity, Sort = sort ?? SummarySort.Severity, GroupBy = grouping, Offset = offset, Limit = limit };
+        var rows = await ReadAllSummaryRowsAsync(store, migration.Name, filter, cancellationToken).ConfigureAwait(false);
+        var rules = migration.Comparer.Engine.Severity;
+        return grouping == SummaryGrouping.Path
+            ? Results.Ok(DiffTriage.Groups(rows, rules, triage))
+            : Results.Ok(DiffTriage.Rows(rows, rules, triage));
+    }
+
+    /// <summary>
+    /// Every summary row matching <paramref name="filter"/>: severity and grouping are decided by the rules in
+    /// force, so they are applied here rather than in the store. The store bounds the rows of a migration
+    /// (<c>Store:MaxPathsPerMigration</c>); <see cref="MaxTriageRows"/> is a second bound. Pages go by endpoint and
+    /// path, which do not move while counts grow.
+    /// </summary>
+    private static async Task<List<DiffSummaryRow>> ReadAllSummaryRowsAsync(IDiffStore store, string migration, SummaryQuery filter, CancellationToken cancellationToken)
+    {
+        var rows = new List<DiffSummaryRow>();
+        while (rows.Count < MaxTriageRows)
+        {
+            var page = await store.ReadSummaryAsync(migration, filter with { Sort = SummarySort.Endpoint, Offset = rows.Count, Limit = SummaryQuery.MaxLimit }, cancellationToken).ConfigureAwait(false);
+            rows.AddRange(page.Rows);
+            if (page.Rows.Count < SummaryQuery.MaxLimit || rows.Count >= page.Total)
+            {
+                break;
+            }
+        }
+
+        return rows;
     }
 
     private static async Task<IResult> GetSamplesAsync(string name, HttpRequest request, MigrationRegistry registry, IDiffStore store, CancellationToken cancellationToken)
@@ -105,9 +135,16 @@ internal static class DiffEndpoints
         }
 
         var sample = await store.ReadSampleAsync(migration.Name, sampleId, cancellationToken).ConfigureAwait(false);
-        return sample is null
-            ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown sample", detail: $"Migration '{migration.Name}' has no stored sample {sampleId}; samples are bounded and the oldest are deleted.")
-            : Results.Ok(sample);
+        if (sample is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown sample", detail: $"Migration '{migration.Name}' has no stored sample {sampleId}; samples are bounded and the oldest are deleted.");
+        }
+
+        var rules = migration.Comparer.Engine.Severity;
+        return Results.Ok(sample with
+        {
+            Differences = [.. sample.Differences.Select(d => d with { Severity = DiffSeverities.Name(rules.Classify(d.Path, d.Kind, d.Legacy, d.Candidate)) })],
+        });
     }
 
     private static async Task<IResult> GetNoiseAsync(string name, MigrationRegistry registry, IStateStore store, CancellationToken cancellationToken)
@@ -239,17 +276,55 @@ internal static class DiffEndpoints
         }
     }
 
-    private static bool TryParseSort(string? text, out SummarySort sort, out string error)
+    private static bool TryParseSeverity(string? text, out DiffSeverity? severity, out string error)
     {
         error = string.Empty;
-        sort = SummarySort.Count;
+        severity = null;
         if (string.IsNullOrEmpty(text))
         {
             return true;
         }
 
-        if (!int.TryParse(text, CultureInfo.InvariantCulture, out _) && Enum.TryParse(text, ignoreCase: true, out sort))
+        if (DiffSeverities.TryParse(text, out var parsed))
         {
+            severity = parsed;
+            return true;
+        }
+
+        error = $"severity: '{text}' must be {DiffSeverities.Accepted} (the least severity shown).";
+        return false;
+    }
+
+    private static bool TryParseGrouping(string? text, out SummaryGrouping grouping, out string error)
+    {
+        error = string.Empty;
+        grouping = SummaryGrouping.Endpoint;
+        switch (text?.ToLowerInvariant())
+        {
+            case null or "" or "endpoint":
+                return true;
+            case "path":
+                grouping = SummaryGrouping.Path;
+                return true;
+            default:
+                error = $"groupBy: '{text}' must be path or endpoint.";
+                return false;
+        }
+    }
+
+    /// <summary>Null when absent: the summary then sorts by severity, then count.</summary>
+    private static bool TryParseSort(string? text, out SummarySort? sort, out string error)
+    {
+        error = string.Empty;
+        sort = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (!int.TryParse(text, CultureInfo.InvariantCulture, out _) && Enum.TryParse<SummarySort>(text, ignoreCase: true, out var parsed))
+        {
+            sort = parsed;
             return true;
         }
 

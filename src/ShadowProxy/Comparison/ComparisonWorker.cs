@@ -70,7 +70,7 @@ internal sealed partial class ComparisonWorker(
                     break;
                 case ComparisonOutcome.Diff:
                     migration.Metrics.Diff.Inc();
-                    migration.RecordComparison(ComparisonTally.Diff);
+                    migration.RecordComparison(GateSeverity.Tally(result, comparer.Engine.Severity, migration.Current.Options.Ramp.Gates.DiffSeverity));
                     break;
                 default:
                     migration.Metrics.Noise.Inc();

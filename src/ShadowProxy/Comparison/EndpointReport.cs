@@ -28,7 +28,7 @@ internal sealed class EndpointReport : IComparisonSink
         var tally = Tally(exchange.Migration, endpoint);
         tally.Record(Backend.Legacy, exchange.Legacy);
         tally.Record(Backend.Candidate, exchange.Candidate);
-        tally.RecordComparison(result.Outcome);
+        tally.RecordComparison(result.Outcome, result.Outcome == ComparisonOutcome.Diff ? migration.Comparer.Engine.Severity.MostSevere(result) : null);
     }
 
     public IReadOnlyList<EndpointRow> Rows(string migration) =>
@@ -55,6 +55,9 @@ internal sealed class EndpointReport : IComparisonSink
         private long _diffs;
         private long _noise;
 
+        // Comparisons that differ, by their most severe difference (SPEC §16): breaking, risky, cosmetic.
+        private readonly long[] _bySeverity = new long[3];
+
         public BackendTally Legacy { get; } = new();
 
         public BackendTally Candidate { get; } = new();
@@ -64,12 +67,13 @@ internal sealed class EndpointReport : IComparisonSink
         public void Record(Backend backend, CapturedResponse response) =>
             (backend == Backend.Legacy ? Legacy : Candidate).Record(response);
 
-        public void RecordComparison(ComparisonOutcome outcome)
+        public void RecordComparison(ComparisonOutcome outcome, DiffSeverity? severity)
         {
             Interlocked.Increment(ref _comparisons);
             if (outcome == ComparisonOutcome.Diff)
             {
                 Interlocked.Increment(ref _diffs);
+                Interlocked.Increment(ref _bySeverity[(int)(severity ?? DiffSeverity.Risky)]);
             }
             else if (outcome == ComparisonOutcome.Noise)
             {
@@ -82,7 +86,12 @@ internal sealed class EndpointReport : IComparisonSink
             var comparisons = Comparisons;
             var diffs = Interlocked.Read(ref _diffs);
             return new EndpointRow(endpoint, Legacy.ToSide(), Candidate.ToSide(), comparisons, diffs, Interlocked.Read(ref _noise),
-                comparisons == 0 ? null : (double)diffs / comparisons);
+                comparisons == 0 ? null : (double)diffs / comparisons)
+            {
+                Breaking = Interlocked.Read(ref _bySeverity[(int)DiffSeverity.Breaking]),
+                Risky = Interlocked.Read(ref _bySeverity[(int)DiffSeverity.Risky]),
+                Cosmetic = Interlocked.Read(ref _bySeverity[(int)DiffSeverity.Cosmetic]),
+            };
         }
     }
 
@@ -120,4 +129,14 @@ internal sealed class EndpointReport : IComparisonSink
 /// <summary>One backend's side of a report row; latencies in milliseconds.</summary>
 internal sealed record BackendSide(long Requests, long Errors, double? ErrorRate, double? P50Ms, double? P95Ms, double? P99Ms);
 
-internal sealed record EndpointRow(string Endpoint, BackendSide Legacy, BackendSide Candidate, long Comparisons, long Diffs, long Noise, double? DiffRate);
+internal sealed record EndpointRow(string Endpoint, BackendSide Legacy, BackendSide Candidate, long Comparisons, long Diffs, long Noise, double? DiffRate)
+{
+    /// <summary>Of <see cref="Diffs"/>, comparisons whose most severe difference is breaking (SPEC §16).</summary>
+    public long Breaking { get; init; }
+
+    /// <summary>Of <see cref="Diffs"/>, comparisons whose most severe difference is risky.</summary>
+    public long Risky { get; init; }
+
+    /// <summary>Of <see cref="Diffs"/>, comparisons whose differences are all cosmetic.</summary>
+    public long Cosmetic { get; init; }
+}
