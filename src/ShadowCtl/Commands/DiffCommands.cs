@@ -16,13 +16,30 @@ internal static class DiffCommands
         var endpoint = new Option<string?>("--endpoint", "-e") { Description = "Only this endpoint, e.g. 'GET /api/orders/{id}'" };
         var path = new Option<string?>("--path", "-p") { Description = "Only paths containing this text, e.g. 'price' or '$.items'" };
         var limit = CommonSymbols.Limit("Rows at most [default: the server's, 100]");
-        var command = new Command("diffs", "Summarize a migration's differences per endpoint and path: kind, count, rate, noise") { name, endpoint, path, limit };
+        var severity = new Option<string?>("--severity")
+        {
+            Description = "Only differences at least this severe: breaking, risky or cosmetic [default: all]",
+        };
+        severity.AcceptOnlyFromAmong("breaking", "risky", "cosmetic");
+        var groupBy = new Option<string?>("--group-by", "-g")
+        {
+            Description = "path: one row per path and kind across endpoints (one row per cause); endpoint: one per endpoint [default: endpoint]",
+        };
+        groupBy.AcceptOnlyFromAmong("path", "endpoint");
+        var command = new Command("diffs", "Summarize a migration's differences, most severe first: severity, kind, count, rate, noise")
+        {
+            name, endpoint, path, limit, severity, groupBy,
+        };
         return runner.Define(command, async (context, parse, cancellationToken) =>
         {
+            var grouped = parse.GetValue(groupBy) == "path";
             var query = ApiPaths.WithQuery(ApiPaths.Migration(parse.GetRequiredValue(name), "diffs/summary"),
-                ("endpoint", parse.GetValue(endpoint)), ("path", parse.GetValue(path)), ("limit", parse.GetValue(limit)));
+                ("endpoint", parse.GetValue(endpoint)), ("path", parse.GetValue(path)), ("limit", parse.GetValue(limit)),
+                ("severity", parse.GetValue(severity)), ("groupBy", grouped ? "path" : null));
             var response = await context.Client.GetAsync(query, cancellationToken).ConfigureAwait(false);
-            return await context.PrintAsync<DiffSummaryPage>(response, WriteSummary).ConfigureAwait(false);
+            return grouped
+                ? await context.PrintAsync<DiffSummaryGroupPage>(response, WriteGroups).ConfigureAwait(false)
+                : await context.PrintAsync<DiffSummaryPage>(response, WriteSummary).ConfigureAwait(false);
         });
     }
 
@@ -79,16 +96,45 @@ internal static class DiffCommands
             return;
         }
 
-        var table = new Table("ENDPOINT", "PATH", "KIND", "COUNT>", "RATE>", "NOISE", "LAST SEEN");
+        var table = new Table("SEVERITY", "ENDPOINT", "PATH", "KIND", "COUNT>", "RATE>", "NOISE", "LAST SEEN");
         foreach (var row in page.Rows)
         {
-            table.Add(row.Endpoint, row.Path, row.Kind, Format.Number(row.Count), Format.Rate(row.Rate), row.IsNoise ? "noise" : "-", Format.Time(row.LastSeen));
+            table.Add(row.Severity ?? Format.None, row.Endpoint, row.Path, row.Kind, Format.Number(row.Count), Format.Rate(row.Rate), row.IsNoise ? "noise" : "-", Format.Time(row.LastSeen));
         }
 
         table.WriteTo(output);
-        if (page.Total > page.Offset + page.Rows.Count)
+        WriteMore(output, page.Total, page.Offset, page.Rows.Count);
+    }
+
+    private static void WriteGroups(StringBuilder output, DiffSummaryGroupPage page)
+    {
+        if (page.Rows.Count == 0)
         {
-            output.Append($"\n{page.Rows.Count} of {Format.Number(page.Total)} rows; narrow with --endpoint/--path or raise --limit.\n");
+            output.Append("No differences recorded.\n");
+            return;
+        }
+
+        var table = new Table("SEVERITY", "PATH", "KIND", "COUNT>", "RATE>", "NOISE", "LAST SEEN", "ENDPOINTS");
+        foreach (var group in page.Rows)
+        {
+            table.Add(group.Severity, group.Path, group.Kind, Format.Number(group.Count), Format.Rate(group.Rate), group.IsNoise ? "noise" : "-", Format.Time(group.LastSeen), Endpoints(group.Endpoints));
+        }
+
+        table.WriteTo(output);
+        WriteMore(output, page.Total, page.Offset, page.Rows.Count);
+
+        // The most affected endpoints first; the rest as a count.
+        static string Endpoints(IReadOnlyList<GroupEndpoint> endpoints) =>
+            endpoints.Count <= 2
+                ? string.Join(", ", endpoints.Select(e => e.Endpoint))
+                : $"{endpoints.Count}: {endpoints[0].Endpoint}, {endpoints[1].Endpoint}, …";
+    }
+
+    private static void WriteMore(StringBuilder output, long total, int offset, int shown)
+    {
+        if (total > offset + shown)
+        {
+            output.Append($"\n{shown} of {Format.Number(total)} rows; narrow with --severity/--endpoint/--path or raise --limit.\n");
         }
     }
 

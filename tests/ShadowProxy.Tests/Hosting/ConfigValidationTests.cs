@@ -41,6 +41,9 @@ public sealed class ConfigValidationTests
         { "unknown Store.Provider", "$.ShadowProxy.Store={\"Provider\":\"Mongo\"}", "ShadowProxy:Store:Provider" },
         { "duration that does not parse", "$.ShadowProxy.Migrations.orders.Shadow={\"Timeout\":\"soon\"}", "ShadowProxy:Migrations:orders:Shadow:Timeout" },
         { "sample percent above 100", "$.ShadowProxy.Migrations.orders.Shadow={\"SamplePercent\":150}", "ShadowProxy:Migrations:orders:Shadow:SamplePercent" },
+        { "unknown severity override", "$.ShadowProxy.Migrations.orders.Diff={\"Severity\":{\"header:ETag\":\"fatal\"}}", "ShadowProxy:Migrations:orders:Diff:Severity:header:ETag" },
+        { "unknown gate severity", "$.ShadowProxy.Migrations.orders.Ramp.Gates={\"DiffSeverity\":\"fatal\"}", "ShadowProxy:Migrations:orders:Ramp:Gates:DiffSeverity" },
+        { "array key that is not a name", "$.ShadowProxy.Migrations.orders.Diff={\"ArrayKeys\":{\"$.orders\":\"a b\"}}", "ShadowProxy:Migrations:orders:Diff:ArrayKeys:$.orders" },
         { "misspelled key", "$.ShadowProxy.Migrations.orders.Shadw={\"Enabled\":false}", "ShadowProxy:Migrations:orders:Shadw" },
         { "open admin on a public address", "$.ShadowProxy.Admin.Listen=\"http://0.0.0.0:0\"", "ShadowProxy:Admin:Listen" },
     };
