@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using ShadowProxy.Tests.Infrastructure;
@@ -35,8 +36,9 @@ public sealed class CrashRecoveryTests
                 acknowledged = AssertRestoredWeight(view, acknowledged);
                 await AssertAuditHasAsync(adminClient, acknowledgedActions);
 
-                using var load = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-                var traffic = LoadAsync(proxyAddress, load.Token);
+                using var load = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                var served = new StrongBox<int>();
+                var traffic = LoadAsync(proxyAddress, served, load.Token);
 
                 // One acknowledged raise per cycle (0 → 10 → 50)...
                 using (var promote = await adminClient.PostAsJsonAsync("/api/v1/migrations/orders/promote", new { reason = $"cycle {cycle}" }))
@@ -46,15 +48,16 @@ public sealed class CrashRecoveryTests
                     acknowledgedActions.Add("promote");
                 }
 
-                await Task.Delay(300);
+                // The kill must land under load: wait until the proxy has served some of it (on a busy
+                // machine a fixed pause can end before the first request is answered).
+                await Eventually.True(() => Volatile.Read(ref served.Value) > 0, "the proxy served load", TimeSpan.FromSeconds(30));
 
                 // ...then a raise in flight when the process dies: it may or may not have been saved.
                 var inFlight = adminClient.PostAsJsonAsync("/api/v1/migrations/orders/promote", new { reason = "in flight" });
                 process.Process.Kill(); // SIGKILL: no drain, no flush
                 await process.Process.WaitForExitAsync();
                 load.Cancel();
-                var served = await traffic;
-                Assert.True(served > 0, "the proxy served traffic before it was killed");
+                await traffic;
                 try
                 {
                     using var response = await inFlight;
@@ -109,9 +112,8 @@ public sealed class CrashRecoveryTests
     }
 
     /// <summary>A bounded load loop: GETs and POSTs until cancelled or the proxy is gone; returns how many were answered.</summary>
-    private static async Task<int> LoadAsync(Uri proxy, CancellationToken cancellationToken)
+    private static async Task LoadAsync(Uri proxy, StrongBox<int> served, CancellationToken cancellationToken)
     {
-        var served = 0;
         await Task.WhenAll(Enumerable.Range(0, 4).Select(async worker =>
         {
             using var client = new HttpClient { BaseAddress = proxy, Timeout = TimeSpan.FromSeconds(5) };
@@ -122,7 +124,7 @@ public sealed class CrashRecoveryTests
                     using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/orders/{worker}-{i}");
                     request.Headers.Add("X-User-Id", $"user-{i}");
                     using var response = await client.SendAsync(request, cancellationToken);
-                    Interlocked.Increment(ref served);
+                    Interlocked.Increment(ref served.Value);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
                 {
@@ -130,7 +132,6 @@ public sealed class CrashRecoveryTests
                 }
             }
         }));
-        return served;
     }
 
     private static string ConfigJson(Uri legacy, Uri candidate, string database) => $$"""
