@@ -30,6 +30,7 @@ internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
         app.Use((context, next) =>
         {
             context.Response.Headers.Server = profile.ServerHeader;
+            context.Response.Headers["X-Powered-By"] = profile.PoweredBy;
             return next(context);
         });
 

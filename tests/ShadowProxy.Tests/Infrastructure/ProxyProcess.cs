@@ -10,7 +10,14 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     private readonly List<string> _output = [];
     private readonly TaskCompletionSource<IReadOnlyList<Uri>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ProxyProcess(Process process) => _process = process;
+    // The working directory made for this process (deleted with it), or null when the caller gave one.
+    private readonly string? _ownDirectory;
+
+    private ProxyProcess(Process process, string? ownDirectory)
+    {
+        _process = process;
+        _ownDirectory = ownDirectory;
+    }
 
     public string Output
     {
@@ -40,7 +47,8 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     {
         var proxy = Start(configJson, [], workingDirectory);
         var finished = proxy._process.WaitForExitAsync();
-        var ready = await Task.WhenAny(proxy._listening.Task, finished, Task.Delay(TimeSpan.FromSeconds(30)));
+        // Generous: a process start takes over 20 s when seven test suites share two cores.
+        var ready = await Task.WhenAny(proxy._listening.Task, finished, Task.Delay(TimeSpan.FromSeconds(120)));
         if (ready != proxy._listening.Task)
         {
             var output = proxy.Output;
@@ -54,6 +62,9 @@ public sealed partial class ProxyProcess : IAsyncDisposable
 
     private static ProxyProcess Start(string configJson, string[] extraArgs, string? workingDirectory = null, IDictionary<string, string>? environment = null)
     {
+        // A directory of its own: the default store path (data/shadowproxy.db) is relative to it, and a shared one
+        // would hand this process a database that another test run, or another build, left behind.
+        var ownDirectory = workingDirectory is null ? Directory.CreateTempSubdirectory("shadowproxy-process-").FullName : null;
         var configPath = Path.Combine(Path.GetTempPath(), $"shadowproxy-{Guid.NewGuid():N}.json");
         File.WriteAllText(configPath, configJson);
         var info = new ProcessStartInfo("dotnet")
@@ -61,7 +72,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+            WorkingDirectory = workingDirectory ?? ownDirectory,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "shadowproxy.dll"));
         info.ArgumentList.Add("--config");
@@ -78,7 +89,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var proxy = new ProxyProcess(process);
+        var proxy = new ProxyProcess(process, ownDirectory);
         var addresses = new List<Uri>();
         void OnLine(object _, DataReceivedEventArgs e)
         {
@@ -126,6 +137,17 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        try
+        {
+            if (_ownDirectory is not null)
+            {
+                Directory.Delete(_ownDirectory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Left in the temp directory: harmless, no other process uses it.
+        }
     }
 
     [GeneratedRegex(@"Now listening on: (http://\S+)")]
