@@ -41,7 +41,7 @@ public sealed class FleetCohortTests
                 }
 
                 return true;
-            }, "both processes run at weight 50", TimeSpan.FromSeconds(5));
+            }, "both processes run at weight 50", TimeSpan.FromSeconds(30));
 
             var users = Enumerable.Range(0, 300).Select(i => "customer-" + i).ToArray();
             var routes = new List<string[]>();

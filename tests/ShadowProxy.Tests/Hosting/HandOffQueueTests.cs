@@ -5,7 +5,7 @@ namespace ShadowProxy.Tests.Hosting;
 public sealed class HandOffQueueTests
 {
     // Only bounds a test that fails; a passing test never waits for it.
-    private static readonly TimeSpan FailAfter = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan FailAfter = TimeSpan.FromSeconds(60);
 
     // The consumer signals through a synchronous event: completing a task there would queue pool work from a low-priority thread (DedicatedThread).
     private static Task WhenSet(ManualResetEventSlim signal) => Task.Run(() => Assert.True(signal.Wait(FailAfter), "the consumer never parked"));

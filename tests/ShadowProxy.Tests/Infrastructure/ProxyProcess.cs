@@ -10,14 +10,14 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     private readonly List<string> _output = [];
     private readonly TaskCompletionSource<IReadOnlyList<Uri>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // The working directory made for this process (deleted with it), or null when the caller gave one.
-    private readonly string? _ownDirectory;
+    /// <summary>
+    /// The default working directory of this test run's proxies: relative store paths (<c>data/…</c>) land
+    /// here, apart from those of other test runs on the same machine (another checkout may run a newer
+    /// schema at the same time).
+    /// </summary>
+    private static readonly Lazy<string> RunDirectory = new(() => Directory.CreateTempSubdirectory("shadowproxy-tests-").FullName);
 
-    private ProxyProcess(Process process, string? ownDirectory)
-    {
-        _process = process;
-        _ownDirectory = ownDirectory;
-    }
+    private ProxyProcess(Process process) => _process = process;
 
     public string Output
     {
@@ -47,8 +47,8 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     {
         var proxy = Start(configJson, [], workingDirectory);
         var finished = proxy._process.WaitForExitAsync();
-        // Generous: a process start takes over 20 s when seven test suites share two cores.
-        var ready = await Task.WhenAny(proxy._listening.Task, finished, Task.Delay(TimeSpan.FromSeconds(120)));
+        // A bound, not a timing assertion: a cold start on a machine busy with other builds can take long.
+        var ready = await Task.WhenAny(proxy._listening.Task, finished, Task.Delay(TimeSpan.FromSeconds(90)));
         if (ready != proxy._listening.Task)
         {
             var output = proxy.Output;
@@ -62,9 +62,6 @@ public sealed partial class ProxyProcess : IAsyncDisposable
 
     private static ProxyProcess Start(string configJson, string[] extraArgs, string? workingDirectory = null, IDictionary<string, string>? environment = null)
     {
-        // A directory of its own: the default store path (data/shadowproxy.db) is relative to it, and a shared one
-        // would hand this process a database that another test run, or another build, left behind.
-        var ownDirectory = workingDirectory is null ? Directory.CreateTempSubdirectory("shadowproxy-process-").FullName : null;
         var configPath = Path.Combine(Path.GetTempPath(), $"shadowproxy-{Guid.NewGuid():N}.json");
         File.WriteAllText(configPath, configJson);
         var info = new ProcessStartInfo("dotnet")
@@ -72,7 +69,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? ownDirectory,
+            WorkingDirectory = workingDirectory ?? RunDirectory.Value,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "shadowproxy.dll"));
         info.ArgumentList.Add("--config");
@@ -89,7 +86,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var proxy = new ProxyProcess(process, ownDirectory);
+        var proxy = new ProxyProcess(process);
         var addresses = new List<Uri>();
         void OnLine(object _, DataReceivedEventArgs e)
         {
@@ -137,17 +134,6 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-        try
-        {
-            if (_ownDirectory is not null)
-            {
-                Directory.Delete(_ownDirectory, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // Left in the temp directory: harmless, no other process uses it.
-        }
     }
 
     [GeneratedRegex(@"Now listening on: (http://\S+)")]
