@@ -27,11 +27,15 @@ public sealed record TriageQuery
 
 /// <summary>
 /// One path and kind across endpoints (SPEC §16, <c>groupBy=path</c>): a header that differs on every endpoint is
-/// one cause, one row. <paramref name="Rate"/> is the summed count over the summed comparisons of those endpoints.
+/// one cause, one row. Array positions are folded (<see cref="PathGeneralizer"/>): <c>$.items[3].status</c> and
+/// <c>$.items[8].status</c> are one cause, <c>$.items[*].status</c>, of <paramref name="Paths"/> distinct paths.
+/// <paramref name="Count"/> counts occurrences (an element each); <paramref name="Rate"/> is the share of the
+/// endpoints' comparisons in which it occurred, at least (per endpoint, that of its most frequent path).
 /// <paramref name="IsNoise"/> holds when it is noise on every endpoint.
 /// </summary>
 public sealed record DiffSummaryGroup(
     string Path,
+    int Paths,
     string Kind,
     string Severity,
     long Count,
@@ -42,8 +46,8 @@ public sealed record DiffSummaryGroup(
     DateTimeOffset LastSeen,
     IReadOnlyList<GroupEndpoint> Endpoints);
 
-/// <summary>One endpoint of a <see cref="DiffSummaryGroup"/>, most affected first.</summary>
-public sealed record GroupEndpoint(string Endpoint, long Count, double Rate, bool IsNoise, IReadOnlyList<long> SampleIds);
+/// <summary>One endpoint of a <see cref="DiffSummaryGroup"/>, most affected first; <paramref name="Path"/> is its most frequent exact path (whose samples to show).</summary>
+public sealed record GroupEndpoint(string Endpoint, string Path, long Count, double Rate, bool IsNoise, IReadOnlyList<long> SampleIds);
 
 /// <param name="Total">Groups matching the filters, over all pages.</param>
 public sealed record DiffSummaryGroupPage(long Total, int Offset, int Limit, string GroupBy, IReadOnlyList<DiffSummaryGroup> Rows);
@@ -56,6 +60,9 @@ public sealed record DiffSummaryGroupPage(long Total, int Offset, int Limit, str
 /// </summary>
 public static class DiffTriage
 {
+    // Sample ids an endpoint of a group lists (the store keeps a few per path).
+    private const int MaxSampleIds = 10;
+
     public static DiffSummaryPage Rows(IReadOnlyList<DiffSummaryRow> rows, SeverityRules rules, TriageQuery query)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -86,8 +93,8 @@ public static class DiffTriage
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(query);
         var groups = Rank(rows, rules, query.MinSeverity)
-            .GroupBy(r => (r.Row.Path, r.Row.Kind))
-            .Select(g => Group(g.Key.Path, g.Key.Kind, g.First().Severity, [.. g.Select(r => r.Row)]))
+            .GroupBy(r => (Path: PathGeneralizer.Generalize(r.Row.Path), r.Row.Kind))
+            .Select(g => Group(g.Key.Path, g.Key.Kind, g.Max(r => r.Severity), [.. g.Select(r => r.Row)]))
             .ToList();
         var sorted = query.Sort switch
         {
@@ -128,27 +135,32 @@ public static class DiffTriage
     private static (DiffSummaryGroup Group, DiffSeverity Severity) Group(string path, string kind, DiffSeverity severity, IReadOnlyList<DiffSummaryRow> rows)
     {
         long count = 0, noise = 0;
-        double comparisons = 0;
-        foreach (var row in rows)
+        double comparisons = 0, affected = 0;
+        var endpoints = new List<GroupEndpoint>();
+        foreach (var members in rows.GroupBy(r => r.Endpoint, StringComparer.Ordinal))
         {
-            count += row.Count;
-            noise += row.NoiseCount;
+            var top = members.OrderByDescending(r => r.Count).ThenBy(r => r.Path, StringComparer.Ordinal).First();
+            var endpointCount = members.Sum(r => r.Count);
+            count += endpointCount;
+            noise += members.Sum(r => r.NoiseCount);
 
             // A row's rate is its count over its endpoint's comparisons: that gives the comparisons back.
-            comparisons += row.Rate > 0 ? row.Count / row.Rate : 0;
+            var endpointComparisons = top.Rate > 0 ? top.Count / top.Rate : 0;
+            comparisons += endpointComparisons;
+            affected += top.Rate * endpointComparisons;
+            endpoints.Add(new GroupEndpoint(members.Key, top.Path, endpointCount, top.Rate, members.All(r => r.IsNoise),
+                [.. members.SelectMany(r => r.SampleIds).Distinct().Order().Take(MaxSampleIds)]));
         }
 
-        var endpoints = rows
-            .OrderByDescending(r => r.Count).ThenBy(r => r.Endpoint, StringComparer.Ordinal)
-            .Select(r => new GroupEndpoint(r.Endpoint, r.Count, r.Rate, r.IsNoise, r.SampleIds))
-            .ToList();
+        endpoints.Sort((a, b) => a.Count != b.Count ? b.Count.CompareTo(a.Count) : string.CompareOrdinal(a.Endpoint, b.Endpoint));
         var group = new DiffSummaryGroup(
             path,
+            rows.Select(r => r.Path).Distinct(StringComparer.Ordinal).Count(),
             kind,
             DiffSeverities.Name(severity),
             count,
             noise,
-            comparisons > 0 ? Math.Min(1, count / comparisons) : 0,
+            comparisons > 0 ? affected / comparisons : 0,
             rows.All(r => r.IsNoise),
             rows.Min(r => r.FirstSeen),
             rows.Max(r => r.LastSeen),

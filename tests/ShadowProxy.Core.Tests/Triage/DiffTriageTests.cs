@@ -62,6 +62,40 @@ public sealed class DiffTriageTests
     }
 
     [Fact]
+    public void Array_positions_fold_into_one_cause()
+    {
+        DiffSummaryRow[] rows =
+        [
+            Row("GET /orders", "$.items[3].status", "ValueChanged", 30, 0.3),
+            Row("GET /orders", "$.items[8].status", "ValueChanged", 20, 0.2),
+            Row("GET /orders", "$.items[id=7].status", "ValueChanged", 5, 0.05),
+            Row("GET /orders/{id}", "$.status", "ValueChanged", 10, 0.5),
+        ];
+
+        var page = DiffTriage.Groups(rows, SeverityRules.Default, new TriageQuery { GroupBy = SummaryGrouping.Path });
+
+        Assert.Equal(["$.items[*].status", "$.status"], page.Rows.Select(g => g.Path));
+        var items = page.Rows[0];
+        Assert.Equal((3, 55L), (items.Paths, items.Count));
+        var endpoint = Assert.Single(items.Endpoints);
+        Assert.Equal(("GET /orders", "$.items[3].status", 55L, 0.3), (endpoint.Endpoint, endpoint.Path, endpoint.Count, endpoint.Rate));
+        Assert.Equal(0.3, items.Rate, 6);
+    }
+
+    [Theory]
+    [InlineData("$.items[3].price", "$.items[*].price")]
+    [InlineData("$[0][12]", "$[*][*]")]
+    [InlineData("$.items[id=7].lines[sku='A]B'].qty", "$.items[*].lines[*].qty")]
+    [InlineData("$['a[1]'].b", "$['a[1]'].b")]
+    [InlineData("$.meta.requestId", "$.meta.requestId")]
+    [InlineData("header:ETag", "header:ETag")]
+    [InlineData("line:3", "line:3")]
+    public void Generalized_paths(string path, string expected)
+    {
+        Assert.Equal(expected, PathGeneralizer.Generalize(path));
+    }
+
+    [Fact]
     public void Overrides_move_rows()
     {
         var rules = SeverityRules.Create(new Dictionary<string, string> { ["header:ETag"] = "breaking" });

@@ -544,7 +544,7 @@ function groupRows(group) {
   };
   const open = () => {
     state.summary.expanded.add(key);
-    openSamples({ endpoint: group.endpoints[0].endpoint, path: group.path }).then(loadSummary);
+    openSamples({ endpoint: group.endpoints[0].endpoint, path: group.endpoints[0].path }).then(loadSummary);
   };
   const everywhere = state.noiseMarks.find((m) => m.path === group.path && m.endpoint === null);
   let action = null;
@@ -559,7 +559,8 @@ function groupRows(group) {
     h('td', { class: 'mono' },
       h('button', { type: 'button', class: 'toggle', 'aria-expanded': String(expanded), 'aria-label': `${expanded ? 'Hide' : 'Show'} the ${count} endpoint(s) of ${group.path}`, onclick: (e) => { e.stopPropagation(); toggle(); } }, expanded ? '▾' : '▸'),
       ' ',
-      h('button', { type: 'button', class: 'link', onclick: (e) => { e.stopPropagation(); open(); }, 'aria-label': `Samples of ${group.path} (${count} endpoint${count === 1 ? '' : 's'})` }, group.path)),
+      h('button', { type: 'button', class: 'link', onclick: (e) => { e.stopPropagation(); open(); }, 'aria-label': `Samples of ${group.path} (${count} endpoint${count === 1 ? '' : 's'})` }, group.path),
+      group.paths > 1 ? h('span', { class: 'muted', title: 'Array positions folded into [*]' }, ` · ${fmt.int(group.paths)} positions`) : null),
     h('td', {}, group.kind),
     h('td', { class: 'num' }, fmt.int(group.count)),
     h('td', { class: 'num' }, fmt.percent(group.rate)),
@@ -569,20 +570,22 @@ function groupRows(group) {
     h('td', {}, action))];
   if (expanded) {
     for (const e of group.endpoints) {
+      // Marks name the cause (a folded path covers every position); samples are those of the endpoint's most frequent path.
       const row = { endpoint: e.endpoint, path: group.path, isNoise: e.isNoise };
+      const sampled = { endpoint: e.endpoint, path: e.path };
       const mark = markFor(row);
-      const selected = state.summary.row && state.summary.row.endpoint === row.endpoint && state.summary.row.path === row.path;
-      const samples = () => openSamples(row);
+      const selected = state.summary.row && state.summary.row.endpoint === sampled.endpoint && state.summary.row.path === sampled.path;
+      const samples = () => openSamples(sampled);
       let endpointAction = null;
       if (can('Operator')) {
         endpointAction = mark
           ? h('button', { type: 'button', class: 'btn small', onclick: (ev) => { ev.stopPropagation(); unmarkNoise(mark); } }, 'Unmark noise')
           : h('button', { type: 'button', class: 'btn small', onclick: (ev) => { ev.stopPropagation(); markNoise(row); } }, 'Mark as noise…');
       }
-      rows.push(h('tr', { class: 'clickable endpoint-row' + (selected ? ' selected' : '') + (e.isNoise ? ' is-noise' : ''), onclick: samples, dataset: { key: rowKey(row) } },
+      rows.push(h('tr', { class: 'clickable endpoint-row' + (selected ? ' selected' : '') + (e.isNoise ? ' is-noise' : ''), onclick: samples, dataset: { key: rowKey(sampled) } },
         h('td', {}),
         h('td', { class: 'mono', colspan: 2 },
-          h('button', { type: 'button', class: 'link', onclick: (ev) => { ev.stopPropagation(); samples(); }, 'aria-label': `Samples of ${group.path} at ${e.endpoint}` }, e.endpoint)),
+          h('button', { type: 'button', class: 'link', onclick: (ev) => { ev.stopPropagation(); samples(); }, 'aria-label': `Samples of ${e.path} at ${e.endpoint}` }, e.endpoint)),
         h('td', { class: 'num' }, fmt.int(e.count)),
         h('td', { class: 'num' }, fmt.percent(e.rate)),
         h('td', {}),
