@@ -33,6 +33,9 @@ CONTEXT = [
     ("nginx mirror slow p99 ÷ nginx mirror p99", "nginx-mirror-slow", "nginx-mirror", "p99"),
     ("shadow 100% + diff ÷ nginx mirror, server CPU per request", "shadowproxy-shadow", "nginx-mirror", "cpu"),
     ("shadow off ÷ plain YARP, server CPU per request", "shadowproxy-off", "yarp", "cpu"),
+    ("noise probe at 2 % ÷ probe off, req/s", "shadowproxy-shadow", "shadowproxy-noprobe", "rps"),
+    ("noise probe at 2 % ÷ probe off, p99", "shadowproxy-shadow", "shadowproxy-noprobe", "p99"),
+    ("noise probe at 2 % ÷ probe off, server CPU per request", "shadowproxy-shadow", "shadowproxy-noprobe", "cpu"),
 ]
 
 

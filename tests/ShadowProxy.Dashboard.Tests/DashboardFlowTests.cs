@@ -45,7 +45,7 @@ public sealed class DashboardFlowTests(BrowserFixture browser, ProxyFixture fixt
         await Expect(page.Locator("#sample-card")).ToBeVisibleAsync();
         await Expect(page.Locator("#sample-legacy .diff-hl", new() { HasText = "\"customerName\"" })).ToHaveCountAsync(1);
         await Expect(page.Locator("#sample-candidate .diff-hl", new() { HasText = "\"customer_name\"" })).ToHaveCountAsync(1);
-        await Expect(page.Locator("#sample-diffs")).ToContainTextAsync("Missing");
+        await Expect(page.Locator("#sample-diffs")).ToContainTextAsync("Renamed");
         await tab.ScreenshotAsync("diff-view.png");
 
         // Mark the path as noise for its endpoint: the API lists the mark.

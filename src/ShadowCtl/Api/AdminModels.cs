@@ -37,14 +37,44 @@ internal sealed record AuditView(long Id, DateTimeOffset Time, string Migration,
 
 internal sealed record DiffSummaryPage(long Total, int Offset, int Limit, IReadOnlyList<DiffSummaryRow> Rows);
 
-internal sealed record DiffSummaryRow(string Endpoint, string Path, string Kind, long Count, long NoiseCount, double Rate, bool IsNoise, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, string? Severity);
-
 /// <summary>The summary with <c>groupBy=path</c>: one row per path and kind across endpoints.</summary>
 internal sealed record DiffSummaryGroupPage(long Total, int Offset, int Limit, IReadOnlyList<DiffSummaryGroup> Rows);
 
 internal sealed record DiffSummaryGroup(string Path, string Kind, string Severity, long Count, double Rate, bool IsNoise, DateTimeOffset LastSeen, IReadOnlyList<GroupEndpoint> Endpoints);
 
 internal sealed record GroupEndpoint(string Endpoint, long Count);
+internal sealed record DiffSummaryRow(string Endpoint, string Path, string Kind, long Count, long NoiseCount, double Rate, bool IsNoise, DateTimeOffset FirstSeen, DateTimeOffset LastSeen)
+{
+    public string? Severity { get; init; }
+
+    public string? NoiseSource { get; init; }
+
+    public string? CandidatePath { get; init; }
+
+    public string? LastVersion { get; init; }
+
+    public bool Fixed { get; init; }
+
+    public string? FixedIn { get; init; }
+}
+
+internal sealed record VersionList(IReadOnlyList<VersionRow> Versions, string? Newest, string? Declared, string? VersionHeader);
+
+internal sealed record VersionRow(string Version, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long Comparisons, double DiffRate);
+
+internal sealed record VersionBody(string Version, string? Reason);
+
+internal sealed record SampleDetail(long Id, DateTimeOffset Time, string Endpoint, SampleExchange Sample, IReadOnlyList<SampleDifference> Differences, bool DifferencesTruncated);
+
+internal sealed record SampleExchange(SampleRequest Request, SampleResponse Legacy, SampleResponse Candidate);
+
+internal sealed record SampleRequest(string Method, string Path, string? Query);
+
+internal sealed record SampleResponse(int Status, SampleBody? Body, double DurationMs, string? Failure);
+
+internal sealed record SampleBody(string Content, bool Base64, bool Truncated);
+
+internal sealed record SampleDifference(string Path, string Kind, string? Legacy, string? Candidate, bool IsNoise, string? NoiseSource, string? CandidatePath);
 
 internal sealed record NoiseMark(string Path, string? Endpoint, string? Actor, DateTimeOffset CreatedAt);
 

@@ -8,7 +8,7 @@ namespace ShadowCtl.Commands;
 /// <summary><c>diffs</c> (the diff summary) and <c>noise</c> (marking known differences), for the candidate's team.</summary>
 internal static class DiffCommands
 {
-    public static IEnumerable<Command> Create(CommandRunner runner) => [Diffs(runner), Noise(runner)];
+    public static IEnumerable<Command> Create(CommandRunner runner) => [Diffs(runner), Noise(runner), VersionCommands.Versions(runner)];
 
     private static Command Diffs(CommandRunner runner)
     {
@@ -26,16 +26,19 @@ internal static class DiffCommands
             Description = "path: one row per path and kind across endpoints (one row per cause); endpoint: one per endpoint [default: endpoint]",
         };
         groupBy.AcceptOnlyFromAmong("path", "endpoint");
-        var command = new Command("diffs", "Summarize a migration's differences, most severe first: severity, kind, count, rate, noise")
+        var version = new Option<string?>("--version", "-v") { Description = "Count only comparisons of this candidate version (see 'shadowctl versions NAME')" };
+        var since = new Option<string?>("--since") { Description = "Count only comparisons since this time (ISO 8601, e.g. 2026-12-04T14:00:00Z; whole hours)" };
+        var command = new Command("diffs", "Summarize a migration's differences, most severe first: severity, kind, count, rate, noise (and why), version")
         {
-            name, endpoint, path, limit, severity, groupBy,
+            name, endpoint, path, limit, severity, groupBy, version, since, VersionCommands.Show(runner),
         };
         return runner.Define(command, async (context, parse, cancellationToken) =>
         {
             var grouped = parse.GetValue(groupBy) == "path";
             var query = ApiPaths.WithQuery(ApiPaths.Migration(parse.GetRequiredValue(name), "diffs/summary"),
                 ("endpoint", parse.GetValue(endpoint)), ("path", parse.GetValue(path)), ("limit", parse.GetValue(limit)),
-                ("severity", parse.GetValue(severity)), ("groupBy", grouped ? "path" : null));
+                ("severity", parse.GetValue(severity)), ("groupBy", grouped ? "path" : null),
+                ("version", parse.GetValue(version)), ("since", parse.GetValue(since)));
             var response = await context.Client.GetAsync(query, cancellationToken).ConfigureAwait(false);
             return grouped
                 ? await context.PrintAsync<DiffSummaryGroupPage>(response, WriteGroups).ConfigureAwait(false)
@@ -96,10 +99,19 @@ internal static class DiffCommands
             return;
         }
 
-        var table = new Table("SEVERITY", "ENDPOINT", "PATH", "KIND", "COUNT>", "RATE>", "NOISE", "LAST SEEN");
+        var table = new Table("SEVERITY", "ENDPOINT", "PATH", "KIND", "COUNT>", "RATE>", "NOISE", "VERSION", "LAST SEEN");
         foreach (var row in page.Rows)
         {
-            table.Add(row.Severity ?? Format.None, row.Endpoint, row.Path, row.Kind, Format.Number(row.Count), Format.Rate(row.Rate), row.IsNoise ? "noise" : "-", Format.Time(row.LastSeen));
+            table.Add(
+                row.Severity ?? Format.None,
+                row.Endpoint,
+                row.CandidatePath is null ? row.Path : row.Path + " -> " + row.CandidatePath,
+                row.Kind,
+                Format.Number(row.Count),
+                Format.Rate(row.Rate),
+                row.IsNoise ? row.NoiseSource ?? "noise" : "-",
+                row.Fixed ? "fixed in " + row.FixedIn : row.LastVersion ?? "-",
+                Format.Time(row.LastSeen));
         }
 
         table.WriteTo(output);

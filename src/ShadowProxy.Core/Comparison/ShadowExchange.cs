@@ -32,6 +32,9 @@ public sealed class ShadowExchange : IDisposable
 
     public required CapturedResponse Candidate { get; init; }
 
+    /// <summary>A second legacy answer to the same request (the noise probe, SPEC §9), or null.</summary>
+    public CapturedResponse? Probe { get; init; }
+
     public required DateTimeOffset Timestamp { get; init; }
 
     public string? TraceId { get; init; }
@@ -41,5 +44,6 @@ public sealed class ShadowExchange : IDisposable
         RequestBody?.Dispose();
         Legacy.Dispose();
         Candidate.Dispose();
+        Probe?.Dispose();
     }
 }

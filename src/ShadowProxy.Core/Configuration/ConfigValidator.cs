@@ -143,6 +143,10 @@ public static class ConfigValidator
         }
 
         PositiveDuration(backend.Timeout, $"{key}:Timeout", errors, MaxTimeout);
+        if (backend.VersionHeader is { } header && (header.Length == 0 || !header.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c))))
+        {
+            errors.Add(new($"{key}:VersionHeader", "is not an HTTP header name"));
+        }
     }
 
     private static void ValidateShadow(ShadowOptions shadow, string key, List<ConfigError> errors)
@@ -193,6 +197,23 @@ public static class ConfigValidator
         if (!ArrayKeyRules.TryCreate(diff.ArrayKeys, out _, out pattern, out reason))
         {
             errors.Add(new($"{key}:ArrayKeys:{pattern}", reason));
+        }
+
+        var probe = diff.NoiseProbe;
+        if (probe.SamplePercent is < 0 or > 100 || double.IsNaN(probe.SamplePercent))
+        {
+            errors.Add(new($"{key}:NoiseProbe:SamplePercent", $"{probe.SamplePercent} is outside 0..100"));
+        }
+
+        if (probe.Threshold is <= 0 or > 1 || double.IsNaN(probe.Threshold))
+        {
+            errors.Add(new($"{key}:NoiseProbe:Threshold", $"{probe.Threshold} is outside (0, 1]"));
+        }
+
+        Positive(probe.MinPairs, $"{key}:NoiseProbe:MinPairs", errors);
+        if (probe.Address is { } address && (!string.IsNullOrEmpty(address.Query) || !string.IsNullOrEmpty(address.Fragment)))
+        {
+            errors.Add(new($"{key}:NoiseProbe:Address", "must not have a query or fragment"));
         }
     }
 

@@ -48,6 +48,9 @@ public sealed record BackendOptions
 
     /// <summary>Time allowed for the backend to start answering when it is the primary.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Candidate only: the response header that names the candidate's version (SPEC §9), or null.</summary>
+    public string? VersionHeader { get; init; }
 }
 
 public sealed record ShadowOptions
@@ -95,6 +98,26 @@ public sealed record DiffOptions
     /// arrays not listed match object elements by <c>id</c>, <c>Id</c> or <c>key</c>.
     /// </summary>
     public IReadOnlyDictionary<string, string> ArrayKeys { get; init; } = new Dictionary<string, string>();
+
+    public NoiseProbeOptions NoiseProbe { get; init; } = new();
+}
+
+/// <summary>The noise probe (SPEC §9): a sampled second copy of safe requests to legacy, to learn where legacy disagrees with itself.</summary>
+public sealed record NoiseProbeOptions
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Percentage of the shadowed safe requests probed (0..100).</summary>
+    public double SamplePercent { get; init; } = 2;
+
+    /// <summary>A second legacy instance to probe; null probes the legacy backend itself.</summary>
+    public Uri? Address { get; init; }
+
+    /// <summary>Probe pairs an endpoint needs before any of its paths is probe noise.</summary>
+    public int MinPairs { get; init; } = 20;
+
+    /// <summary>Share of an endpoint's last probe pairs in which a path must differ to be probe noise (0..1).</summary>
+    public double Threshold { get; init; } = 0.5;
 }
 
 public sealed record RedactOptions

@@ -29,6 +29,8 @@ public enum DifferenceKind
 
     /// <summary>An ordered array holds the same elements in another order (SPEC §16): one difference at the array's path.</summary>
     ArrayOrder,
+    /// <summary>A key renamed in the same object (<c>customerName</c> / <c>customer_name</c>): <c>Path</c> is legacy's, <c>CandidatePath</c> the candidate's.</summary>
+    Renamed,
 }
 
 /// <summary>
@@ -36,7 +38,14 @@ public enum DifferenceKind
 /// <c>header:NAME</c>, a JSON path (<c>$.items[2].price</c>, <c>$</c> for the root), <c>line:N</c> or <c>body</c>;
 /// the values are short JSON-ish renderings (null where a side has nothing).
 /// </summary>
-public sealed record Difference(string Path, DifferenceKind Kind, string? Legacy, string? Candidate, bool IsNoise);
+public sealed record Difference(string Path, DifferenceKind Kind, string? Legacy, string? Candidate, bool IsNoise)
+{
+    /// <summary>Why it is noise, as judged by <see cref="Noise.NoiseRules.Apply"/> (the engine alone leaves it null).</summary>
+    public Noise.NoiseSource? NoiseSource { get; init; }
+
+    /// <summary>For <see cref="DifferenceKind.Renamed"/>: the key's path in the candidate's response.</summary>
+    public string? CandidatePath { get; init; }
+}
 
 public sealed record ComparisonResult
 {

@@ -85,6 +85,13 @@ internal sealed class DiffContext : IDisposable
     public void Add(ReadOnlySpan<char> path, DifferenceKind kind, string? legacy, string? candidate, bool isNoise) =>
         _differences.Add(new Difference(_paths.Intern(path), kind, legacy, candidate, isNoise));
 
+    /// <summary>Records a <see cref="DifferenceKind.Renamed"/> key: <paramref name="path"/> is legacy's, <paramref name="candidatePath"/> the candidate's.</summary>
+    public void AddRenamed(ReadOnlySpan<char> path, ReadOnlySpan<char> candidatePath, string legacyName, string candidateName, bool isNoise) =>
+        _differences.Add(new Difference(_paths.Intern(path), DifferenceKind.Renamed, legacyName, candidateName, isNoise)
+        {
+            CandidatePath = _paths.Intern(candidatePath),
+        });
+
     /// <summary>
     /// Records an array-length difference at <paramref name="index"/>, where it would have been added had the
     /// lengths been known when the walk reached the array. The list keeps its first <see cref="MaxDifferences"/>.

@@ -138,6 +138,15 @@ public sealed class DiffEngine
         static string? Render(string? value) => value is null ? null : ValueText.FromText(value);
     }
 
+    /// <summary>True when configuration makes a difference at <paramref name="path"/> noise: an ignored JSON path or header.</summary>
+    public bool IsConfiguredNoise(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return path.StartsWith(HeaderPathPrefix, StringComparison.Ordinal)
+            ? IsIgnoredHeader(path[HeaderPathPrefix.Length..]) || _ignoredPaths.Matches(path)
+            : _ignoredPaths.Matches(path);
+    }
+
     private bool IsIgnoredHeader(string name) =>
         _ignoredHeaders.Contains(name) || name.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase);
 

@@ -99,6 +99,7 @@ internal sealed partial class JsonComparer(DiffContext context, double numericTo
         // Most pairs list keys in the same order: walk the candidate alongside and look up only after a mismatch.
         var candidateProperties = candidate.EnumerateObject();
         var inStep = true;
+        HashSet<string>? renamedTargets = null;
         foreach (var property in legacy.EnumerateObject())
         {
             JsonElement other = default;
@@ -120,6 +121,12 @@ internal sealed partial class JsonComparer(DiffContext context, double numericTo
                 matched++;
                 Compare(property.Value, other);
             }
+            else if (TryFindRenamed(property, legacy, candidate, renamedTargets, out var renamed))
+            {
+                matched++;
+                (renamedTargets ??= new HashSet<string>(StringComparer.Ordinal)).Add(renamed.Name);
+                CompareRenamed(property, renamed, mark);
+            }
             else
             {
                 Report(DifferenceKind.Missing, property.Value, null);
@@ -139,7 +146,7 @@ internal sealed partial class JsonComparer(DiffContext context, double numericTo
 
         foreach (var property in candidate.EnumerateObject())
         {
-            if (!TryGetCounterpart(property, legacy, out _))
+            if (!TryGetCounterpart(property, legacy, out _) && renamedTargets?.Contains(property.Name) != true)
             {
                 AppendName(property);
                 Report(DifferenceKind.Extra, null, property.Value);
@@ -149,6 +156,73 @@ internal sealed partial class JsonComparer(DiffContext context, double numericTo
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// A legacy key the candidate lacks, whose name the candidate has under another spelling (equal ignoring case,
+    /// '_' and '-'), where that spelling is not a key of legacy's too: a rename (SPEC §9). Only reached once the
+    /// keys stopped lining up, so it costs nothing on pairs without missing keys.
+    /// </summary>
+    private static bool TryFindRenamed(JsonProperty property, JsonElement legacy, JsonElement candidate, HashSet<string>? taken, out JsonProperty renamed)
+    {
+        var name = property.Name;
+        foreach (var other in candidate.EnumerateObject())
+        {
+            if (RenameEquals(name, other.Name) && taken?.Contains(other.Name) != true && !TryGetCounterpart(other, legacy, out _))
+            {
+                renamed = other;
+                return true;
+            }
+        }
+
+        renamed = default;
+        return false;
+    }
+
+    /// <summary>One <see cref="DifferenceKind.Renamed"/> at legacy's path; the values are then compared under the candidate's path.</summary>
+    private void CompareRenamed(JsonProperty legacyProperty, JsonProperty candidateProperty, int mark)
+    {
+        var path = context.Path;
+        var legacyPath = path.Span.ToString();
+        path.Truncate(mark);
+        AppendName(candidateProperty);
+        if (context.TryAdmit(legacyPath, out var isNoise))
+        {
+            context.AddRenamed(legacyPath, path.Span, legacyProperty.Name, candidateProperty.Name, isNoise);
+        }
+
+        Compare(legacyProperty.Value, candidateProperty.Value);
+    }
+
+    /// <summary>Names equal ignoring case, '_' and '-' (customerName, customer_name, Customer-Name).</summary>
+    internal static bool RenameEquals(string legacy, string candidate)
+    {
+        int i = 0, j = 0;
+        while (true)
+        {
+            while (i < legacy.Length && legacy[i] is '_' or '-')
+            {
+                i++;
+            }
+
+            while (j < candidate.Length && candidate[j] is '_' or '-')
+            {
+                j++;
+            }
+
+            if (i == legacy.Length || j == candidate.Length)
+            {
+                return i == legacy.Length && j == candidate.Length;
+            }
+
+            if (char.ToLowerInvariant(legacy[i]) != char.ToLowerInvariant(candidate[j]))
+            {
+                return false;
+            }
+
+            i++;
+            j++;
         }
     }
 

@@ -77,9 +77,36 @@ public sealed class GateWindow
         }
     }
 
-    /// <summary>What the window holds at <paramref name="now"/>.</summary>
-    public WindowStats Snapshot(DateTimeOffset now)
+    /// <summary>
+    /// Counts one comparison that had differences by its <paramref name="signature"/>, so that
+    /// <see cref="Snapshot(DateTimeOffset, Func{string, string, bool})"/> can judge it by the noise rules in force
+    /// then. <paramref name="tally"/> is its verdict now, kept when the slot's signatures are full.
+    /// </summary>
+    public void RecordComparison(ComparisonTally tally, DiffSignature signature, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(signature);
+        var slot = SlotFor(now);
+        if (slot is null)
+        {
+            return;
+        }
+
+        if (signature.Paths.Count == 0 || !slot.Signatures.TryAdd(signature))
+        {
+            RecordComparison(tally, now);
+        }
+    }
+
+    /// <summary>What the window holds at <paramref name="now"/>; comparisons recorded with a signature count as they were judged.</summary>
+    public WindowStats Snapshot(DateTimeOffset now) => Snapshot(now, null);
+
+    /// <summary>
+    /// What the window holds at <paramref name="now"/>, with the comparisons recorded by signature judged by
+    /// <paramref name="isNoise"/> (endpoint, path → noise now): a diff when one of its paths is not noise.
+    /// </summary>
+    public WindowStats Snapshot(DateTimeOffset now, Func<string, string, bool>? isNoise)
+    {
+        var memo = new Dictionary<(string, string), bool>();
         var current = SlotNumber(now);
         var legacy = new BackendSnapshot();
         var candidate = new BackendSnapshot();
@@ -97,6 +124,7 @@ public sealed class GateWindow
             matches += Interlocked.Read(ref s.Matches);
             diffs += Interlocked.Read(ref s.Diffs);
             noise += Interlocked.Read(ref s.Noise);
+            s.Signatures.Judge(isNoise, memo, ref diffs, ref noise);
         }
 
         return new WindowStats
@@ -143,6 +171,7 @@ public sealed class GateWindow
         public readonly long Number = number;
         public readonly BackendCounters Legacy = new();
         public readonly BackendCounters Candidate = new();
+        public readonly DiffSignatures Signatures = new();
         public long Matches;
         public long Diffs;
         public long Noise;

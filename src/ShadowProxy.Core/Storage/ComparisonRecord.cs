@@ -15,6 +15,9 @@ public sealed record ComparisonRecord
 
     public required ComparisonTally Outcome { get; init; }
 
+    /// <summary>The candidate's version (SPEC §9): its version header, else the declared version, else <c>unknown</c>.</summary>
+    public string Version { get; init; } = Versions.CandidateVersion.Unknown;
+
     public IReadOnlyList<StoredDifference> Differences { get; init; } = [];
 
     /// <summary>The comparison kept only its first <c>Diff:MaxDifferences</c>: <see cref="Differences"/> may not list all.</summary>
@@ -32,6 +35,11 @@ public readonly record struct StoredDifference(string Path, string Kind, string?
 {
     /// <summary><c>breaking</c>, <c>risky</c> or <c>cosmetic</c> by the rules in force when read (SPEC §16); set by the API, not stored.</summary>
     public string? Severity { get; init; }
+    /// <summary><c>config</c>, <c>mark</c> or <c>probe</c> when noise; when read through the API, by the rules in force then.</summary>
+    public string? NoiseSource { get; init; }
+
+    /// <summary>For a <c>Renamed</c> key: its path in the candidate's response.</summary>
+    public string? CandidatePath { get; init; }
 }
 
 /// <summary>A redacted request with both responses.</summary>

@@ -55,8 +55,20 @@ public sealed record SummaryQuery
     /// <summary>Case-sensitive substring of the difference path.</summary>
     public string? PathContains { get; init; }
 
-    /// <summary>True: only rows last seen as noise; false: only real differences; null: both.</summary>
+    /// <summary>True: only rows that are noise; false: only real differences; null: both.</summary>
     public bool? Noise { get; init; }
+
+    /// <summary>
+    /// The noise rules in force: rows are flagged (and <see cref="Noise"/> filters) by these, whatever was in force
+    /// when the counts were recorded. Null: by the flag of each row's latest occurrence.
+    /// </summary>
+    public Noise.NoiseRules? Rules { get; init; }
+
+    /// <summary>Count only comparisons of this candidate version (SPEC §9).</summary>
+    public string? Version { get; init; }
+
+    /// <summary>Count only comparisons from the start of the hour holding this time (counts per version are kept per hour).</summary>
+    public DateTimeOffset? Since { get; init; }
 
     public SummarySort Sort { get; init; } = SummarySort.Count;
 
@@ -69,7 +81,7 @@ public sealed record SummaryQuery
 /// <param name="Count">Times this path differed, noise included.</param>
 /// <param name="NoiseCount">Of <paramref name="Count"/>, the times it was noise.</param>
 /// <param name="Rate">Count ÷ comparisons at the endpoint.</param>
-/// <param name="IsNoise">Whether the latest occurrence was noise (ignored or marked).</param>
+/// <param name="IsNoise">Whether the path is noise under the rules in force (<see cref="SummaryQuery.Rules"/>).</param>
 /// <param name="SampleIds">Example samples showing this path, oldest first.</param>
 public sealed record DiffSummaryRow(
     string Endpoint,
@@ -85,6 +97,20 @@ public sealed record DiffSummaryRow(
 {
     /// <summary><c>breaking</c>, <c>risky</c> or <c>cosmetic</c> by the rules in force (SPEC §16); set by the API, not stored.</summary>
     public string? Severity { get; init; }
+    /// <summary><c>config</c>, <c>mark</c>, <c>probe</c>, or null when the path is a real difference.</summary>
+    public string? NoiseSource { get; init; }
+
+    /// <summary>For a <c>Renamed</c> row: the key's path in the candidate's response.</summary>
+    public string? CandidatePath { get; init; }
+
+    /// <summary>The newest candidate version in which this path differed (SPEC §9).</summary>
+    public string? LastVersion { get; init; }
+
+    /// <summary>True when the path differed in an earlier version and not in enough comparisons of the newest.</summary>
+    public bool Fixed { get; init; }
+
+    /// <summary>The version it was fixed in, when <see cref="Fixed"/>.</summary>
+    public string? FixedIn { get; init; }
 }
 
 /// <param name="Total">Rows matching the filters, over all pages.</param>

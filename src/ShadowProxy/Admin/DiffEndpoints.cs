@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using ShadowProxy.Core.Diff;
+using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Core.Triage;
+using ShadowProxy.Core.Versions;
 using ShadowProxy.Migrations;
 
 using ShadowProxy.Core.Configuration;
@@ -38,7 +40,7 @@ internal static class DiffEndpoints
         return api;
     }
 
-    private static async Task<IResult> GetSummaryAsync(string name, HttpRequest request, MigrationRegistry registry, IDiffStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> GetSummaryAsync(string name, HttpRequest request, MigrationRegistry registry, IDiffStore store, ISignalStore signal, CancellationToken cancellationToken)
     {
         if (!registry.TryGet(name, out var migration))
         {
@@ -50,10 +52,17 @@ internal static class DiffEndpoints
             || !TryParseInt(query["limit"], "limit", 100, 1, SummaryQuery.MaxLimit, out var limit, out error)
             || !TryParseNoise(query["noise"], out var noise, out error)
             || !TryParseSort(query["sort"], out var sort, out error)
+            || !TryParseSince(query["since"], out var since, out error)
             || !TryParseSeverity(query["severity"], out var severity, out error)
             || !TryParseGrouping(query["groupBy"], out var grouping, out error))
         {
             return BadRequest(error);
+        }
+
+        var version = NullIfEmpty(query["version"]);
+        if (version is not null && CandidateVersion.Normalize(version) is null)
+        {
+            return BadRequest($"version: '{version}' is not a version name (printable ASCII, at most {CandidateVersion.MaxLength} characters).");
         }
 
         var filter = new SummaryQuery
@@ -61,9 +70,19 @@ internal static class DiffEndpoints
             Endpoint = NullIfEmpty(query["endpoint"]),
             PathContains = NullIfEmpty(query["path"]),
             Noise = noise,
+            Rules = migration.Comparer.Noise,
+            Version = version,
+            Since = since,
         };
         var triage = new TriageQuery { MinSeverity = severity, Sort = sort ?? SummarySort.Severity, GroupBy = grouping, Offset = offset, Limit = limit };
         var rows = await ReadAllSummaryRowsAsync(store, migration.Name, filter, cancellationToken).ConfigureAwait(false);
+        if (rows.Count > 0)
+        {
+            // lastVersion and fixed per row (SPEC §9), from the counts per version.
+            var verdicts = new VersionVerdicts(await signal.ReadVersionCountsAsync(migration.Name, cancellationToken).ConfigureAwait(false), migration.Current.Options.Diff.NoiseProbe.MinPairs);
+            rows = [.. rows.Select(verdicts.Apply)];
+        }
+
         var rules = migration.Comparer.Engine.Severity;
         return grouping == SummaryGrouping.Path
             ? Results.Ok(DiffTriage.Groups(rows, rules, triage))
@@ -140,11 +159,21 @@ internal static class DiffEndpoints
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown sample", detail: $"Migration '{migration.Name}' has no stored sample {sampleId}; samples are bounded and the oldest are deleted.");
         }
 
-        var rules = migration.Comparer.Engine.Severity;
-        return Results.Ok(sample with
+        return Results.Ok(InForce(sample, migration.Comparer.Noise, migration.Comparer.Engine.Severity));
+    }
+
+    /// <summary>
+    /// The sample's differences flagged by the noise rules in force now, not those of the moment it was compared,
+    /// with their severity by the severity rules in force (SPEC §16).
+    /// </summary>
+    private static SampleDetail InForce(SampleDetail sample, NoiseRules rules, SeverityRules severity)
+    {
+        var differences = sample.Differences.Select(d =>
         {
-            Differences = [.. sample.Differences.Select(d => d with { Severity = DiffSeverities.Name(rules.Classify(d.Path, d.Kind, d.Legacy, d.Candidate)) })],
-        });
+            var source = NoiseSources.Name(rules.SourceOf(sample.Endpoint, d.Path, d.Kind, d.IsNoise && d.NoiseSource is null or "config"));
+            return d with { IsNoise = source is not null, NoiseSource = source, Severity = DiffSeverities.Name(severity.Classify(d.Path, d.Kind, d.Legacy, d.Candidate)) };
+        }).ToList();
+        return sample with { Differences = differences };
     }
 
     private static async Task<IResult> GetNoiseAsync(string name, MigrationRegistry registry, IStateStore store, CancellationToken cancellationToken)
@@ -274,6 +303,25 @@ internal static class DiffEndpoints
                 error = $"noise: '{text}' must be true, false or any.";
                 return false;
         }
+    }
+
+    private static bool TryParseSince(string? text, out DateTimeOffset? since, out string error)
+    {
+        error = string.Empty;
+        since = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            since = parsed;
+            return true;
+        }
+
+        error = $"since: '{text}' is not an ISO 8601 time, e.g. 2026-12-04T14:00:00Z.";
+        return false;
     }
 
     private static bool TryParseSeverity(string? text, out DiffSeverity? severity, out string error)

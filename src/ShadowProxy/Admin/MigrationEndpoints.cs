@@ -260,7 +260,7 @@ internal sealed record MigrationView(
                 (long)metrics.CandidateServed,
                 (long)metrics.Failovers.Value,
                 migration.ShadowInFlight),
-            GatesView.From(migration.LastGateReport ?? GateEvaluator.Evaluate(migration.Gates.Snapshot(now), ramp.Gates), ramp.Gates));
+            GatesView.From(migration.LastGateReport ?? GateEvaluator.Evaluate(migration.GateSnapshot(now), ramp.Gates), ramp.Gates));
     }
 }
 

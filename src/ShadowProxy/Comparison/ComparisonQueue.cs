@@ -25,7 +25,8 @@ internal sealed class ComparisonQueue
     /// <summary>Observers of every shadow call that ended without a response to compare: migration, method, route template, path, backend, failure.</summary>
     public event Action<string, string, string?, string, Backend, CapturedResponse>? ShadowFailed;
 
-    public void Enqueue(ShadowDispatcher.ShadowCall call, CapturedResponse shadowResponse)
+    /// <param name="probeResponse">The noise probe's second legacy answer, when the call carried a probe.</param>
+    public void Enqueue(ShadowDispatcher.ShadowCall call, CapturedResponse shadowResponse, CapturedResponse? probeResponse = null)
     {
         var exchange = new ShadowExchange
         {
@@ -39,6 +40,7 @@ internal sealed class ComparisonQueue
             Primary = call.Primary,
             Legacy = call.Primary == Backend.Legacy ? call.PrimaryResponse : shadowResponse,
             Candidate = call.Primary == Backend.Legacy ? shadowResponse : call.PrimaryResponse,
+            Probe = probeResponse,
             Timestamp = _time.GetUtcNow(),
             TraceId = call.ClientActivity.TraceId == default ? null : call.ClientActivity.TraceId.ToString(),
         };

@@ -61,7 +61,7 @@ internal sealed partial class ComparisonWorker(
 
             var comparer = migration.Comparer;
             var endpoint = EndpointTemplate.Create(exchange.Method, exchange.RouteTemplate, exchange.Path);
-            var result = comparer.Engine.Compare(exchange.Legacy, exchange.Candidate, comparer.NoiseFor(endpoint));
+            var result = comparer.Compare(exchange.Legacy, exchange.Candidate, endpoint);
             switch (result.Outcome)
             {
                 case ComparisonOutcome.Match:
@@ -70,11 +70,11 @@ internal sealed partial class ComparisonWorker(
                     break;
                 case ComparisonOutcome.Diff:
                     migration.Metrics.Diff.Inc();
-                    migration.RecordComparison(GateSeverity.Tally(result, comparer.Engine.Severity, migration.Current.Options.Ramp.Gates.DiffSeverity));
+                    RecordForGate(migration, endpoint, result, GateSeverity.Tally(result, comparer.Engine.Severity, migration.Current.Options.Ramp.Gates.DiffSeverity));
                     break;
                 default:
                     migration.Metrics.Noise.Inc();
-                    migration.RecordComparison(ComparisonTally.Noise);
+                    RecordForGate(migration, endpoint, result, ComparisonTally.Noise);
                     break;
             }
 
@@ -82,12 +82,51 @@ internal sealed partial class ComparisonWorker(
             {
                 sink.OnCompared(migration, exchange, endpoint, result);
             }
+
+            if (exchange.Probe is { } probe)
+            {
+                // Legacy against legacy: where it disagrees with itself (SPEC §9). Never a comparison: no counter, no gate.
+                var pair = comparer.Engine.Compare(exchange.Legacy, probe);
+                migration.Probe.RecordPair(endpoint, pair.Differences.Select(d => d.Path));
+            }
         }
         catch (Exception ex)
         {
             // A comparison must never take the worker down with it.
             LogComparisonFailed(logger, exchange.Migration, ex);
         }
+    }
+
+    /// <summary>
+    /// A comparison with differences counts in the gate window by its signature (its differing paths), so that
+    /// the diff-rate gate judges it by the noise rules in force when it evaluates. A list cut at MaxDifferences
+    /// keeps its verdict: what was cut cannot be judged again. Paths below <c>Ramp:Gates:DiffSeverity</c> are left
+    /// out (SPEC §16): they never count, whatever the noise rules say later.
+    /// </summary>
+    private static void RecordForGate(MigrationRuntime migration, string endpoint, ComparisonResult result, ComparisonTally tally)
+    {
+        if (result.DifferencesTruncated)
+        {
+            migration.RecordComparison(tally);
+            return;
+        }
+
+        var severity = migration.Comparer.Engine.Severity;
+        var threshold = migration.Current.Options.Ramp.Gates.DiffSeverity;
+        var paths = new string[result.Differences.Count];
+        for (var i = 0; i < paths.Length; i++)
+        {
+            var difference = result.Differences[i];
+
+            // Noise by nature (a body cut at the same place on both sides) is noise under any rules.
+            var noiseByNature = difference.IsNoise && difference.NoiseSource == Core.Noise.NoiseSource.Config && !migration.Comparer.IsNoiseNow(endpoint, difference.Path);
+            paths[i] = noiseByNature || severity.Classify(difference.Path, difference.Kind, difference.Legacy, difference.Candidate) < threshold
+                ? string.Empty
+                : difference.Path;
+        }
+
+        var real = paths.Where(p => p.Length > 0);
+        migration.RecordComparison(tally, new DiffSignature(endpoint, real, tally == ComparisonTally.Diff));
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Comparison for {Migration} failed")]

@@ -1,6 +1,7 @@
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Gates;
+using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Redaction;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Migrations;
@@ -38,7 +39,11 @@ internal sealed class DiffStoreSink(DiffRecorder recorder) : IComparisonSink
                 KindNames[(int)difference.Kind],
                 sample is null ? null : difference.Legacy,
                 sample is null ? null : difference.Candidate,
-                difference.IsNoise);
+                difference.IsNoise)
+            {
+                NoiseSource = NoiseSources.Name(difference.NoiseSource),
+                CandidatePath = difference.CandidatePath,
+            };
         }
 
         recorder.TryRecord(new ComparisonRecord
@@ -46,6 +51,7 @@ internal sealed class DiffStoreSink(DiffRecorder recorder) : IComparisonSink
             Migration = exchange.Migration,
             Endpoint = endpoint,
             Timestamp = exchange.Timestamp,
+            Version = migration.CandidateVersionOf(exchange.Candidate),
             Outcome = result.Outcome switch
             {
                 ComparisonOutcome.Match => ComparisonTally.Match,

@@ -1,51 +1,51 @@
-using System.Collections.Frozen;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Diff;
+using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Redaction;
 
 namespace ShadowProxy.Comparison;
 
 /// <summary>
-/// One migration's comparison rules, compiled once: the diff engine, the redactor, and the noise
-/// marks made through the admin API (per endpoint, or for every endpoint). Immutable; a change of
-/// marks builds a new one, swapped in for the next comparison.
+/// One migration's comparison rules, compiled once: the diff engine, the redactor, and the noise rules in
+/// force (configuration, marks made through the admin API, probe noise). Immutable; a change of marks builds
+/// a new one, swapped in for the next comparison and the next read.
 /// </summary>
 internal sealed class MigrationComparer
 {
-    private readonly FrozenDictionary<string, PathPatternSet> _noiseByEndpoint;
-    private readonly PathPatternSet? _noiseEverywhere;
-
-    public MigrationComparer(MigrationOptions options, IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks)
-        : this(new DiffEngine(options.Diff), new Redactor(options.Redact), noiseMarks)
+    public MigrationComparer(MigrationOptions options, IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks, ProbeNoise? probe)
+        : this(new DiffEngine(WithVersionHeaderIgnored(options)), new Redactor(options.Redact), noiseMarks, probe)
     {
     }
 
-    private MigrationComparer(DiffEngine engine, Redactor redactor, IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks)
+    // The candidate's version header names its build; legacy has none: not a difference between the two.
+    private static DiffOptions WithVersionHeaderIgnored(MigrationOptions options) =>
+        options.Candidate.VersionHeader is { } header ? options.Diff with { IgnoreHeaders = [.. options.Diff.IgnoreHeaders, header] } : options.Diff;
+
+    private MigrationComparer(DiffEngine engine, Redactor redactor, IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks, ProbeNoise? probe)
     {
         Engine = engine;
         Redactor = redactor;
-        NoiseMarks = noiseMarks;
-        var everywhere = noiseMarks.Where(m => m.Endpoint is null).Select(m => m.Path).ToList();
-        _noiseEverywhere = everywhere.Count == 0 ? null : Compile(everywhere);
-        _noiseByEndpoint = noiseMarks
-            .Where(m => m.Endpoint is not null)
-            .GroupBy(m => m.Endpoint!, StringComparer.Ordinal)
-            .ToFrozenDictionary(g => g.Key, g => Compile(everywhere.Concat(g.Select(m => m.Path))), StringComparer.Ordinal);
+        Noise = new NoiseRules(engine, noiseMarks, probe);
     }
 
     public DiffEngine Engine { get; }
 
     public Redactor Redactor { get; }
 
-    public IReadOnlyCollection<(string Path, string? Endpoint)> NoiseMarks { get; }
+    /// <summary>The noise rules in force: what is shown and what the diff-rate gate counts are judged by these.</summary>
+    public NoiseRules Noise { get; }
 
-    public PathPatternSet? NoiseFor(string endpoint) =>
-        _noiseByEndpoint.TryGetValue(endpoint, out var patterns) ? patterns : _noiseEverywhere;
+    public IReadOnlyCollection<(string Path, string? Endpoint)> NoiseMarks => Noise.Marks;
+
+    public PathPatternSet? NoiseFor(string endpoint) => Noise.MarksFor(endpoint);
 
     /// <summary>The same engine and redactor with other noise marks.</summary>
-    public MigrationComparer WithNoiseMarks(IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks) => new(Engine, Redactor, noiseMarks);
+    public MigrationComparer WithNoiseMarks(IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks) => new(Engine, Redactor, noiseMarks, Noise.Probe);
 
-    // A mark that does not compile (marks are validated when made) must not stop the others.
-    private static PathPatternSet Compile(IEnumerable<string> paths) =>
-        PathPatternSet.Compile(paths.Where(p => PathPatternSet.TryCompile([p], out _, out _)));
+    /// <summary>Compares a pair and judges it by every noise rule in force (the engine knows configuration and marks; the probe's noise is added here).</summary>
+    public ComparisonResult Compare(Core.Comparison.CapturedResponse legacy, Core.Comparison.CapturedResponse candidate, string endpoint) =>
+        Noise.Apply(endpoint, Engine.Compare(legacy, candidate, NoiseFor(endpoint)));
+
+    /// <summary>True when a difference at <paramref name="path"/> of <paramref name="endpoint"/> is noise now (for the gate window).</summary>
+    public bool IsNoiseNow(string endpoint, string path) => Noise.SourceOf(endpoint, path) is not null;
 }

@@ -174,7 +174,7 @@ internal sealed class ConfigReader
 
     private BackendOptions ReadBackend(Node node)
     {
-        node.Expect(_errors, "Address", "Timeout");
+        node.Expect(_errors, "Address", "Timeout", "VersionHeader");
         var placeholder = new Uri("http://invalid.invalid/");
         var address = placeholder;
         if (Required(node, "an object with an Address, e.g. { \"Address\": \"http://127.0.0.1:9001\" }") &&
@@ -191,7 +191,7 @@ internal sealed class ConfigReader
             }
         }
 
-        return new BackendOptions { Address = address, Timeout = Duration(node.Child("Timeout")) ?? TimeSpan.FromSeconds(100) };
+        return new BackendOptions { Address = address, Timeout = Duration(node.Child("Timeout")) ?? TimeSpan.FromSeconds(100), VersionHeader = String(node.Child("VersionHeader")) };
     }
 
     private ShadowOptions ReadShadow(Node node)
@@ -211,7 +211,7 @@ internal sealed class ConfigReader
 
     private DiffOptions ReadDiff(Node node)
     {
-        node.Expect(_errors, "IgnoreHeaders", "IgnoreJsonPaths", "UnorderedArrays", "NumericTolerance", "MaxDecodedBytes", "MaxDifferences", "Severity", "ArrayKeys");
+        node.Expect(_errors, "IgnoreHeaders", "IgnoreJsonPaths", "UnorderedArrays", "NumericTolerance", "MaxDecodedBytes", "MaxDifferences", "Severity", "ArrayKeys", "NoiseProbe");
         var defaults = new DiffOptions();
         return new DiffOptions
         {
@@ -223,6 +223,34 @@ internal sealed class ConfigReader
             MaxDifferences = Int(node.Child("MaxDifferences")) ?? defaults.MaxDifferences,
             Severity = PatternMap(node.Child("Severity")) ?? defaults.Severity,
             ArrayKeys = PatternMap(node.Child("ArrayKeys")) ?? defaults.ArrayKeys,
+            NoiseProbe = ReadNoiseProbe(node.Child("NoiseProbe")),
+        };
+    }
+
+    private NoiseProbeOptions ReadNoiseProbe(Node node)
+    {
+        node.Expect(_errors, "Enabled", "SamplePercent", "Address", "MinPairs", "Threshold");
+        var defaults = new NoiseProbeOptions();
+        Uri? address = null;
+        if (String(node.Child("Address")) is { Length: > 0 } text)
+        {
+            if (Uri.TryCreate(text, UriKind.Absolute, out var parsed) && (parsed.Scheme == Uri.UriSchemeHttp || parsed.Scheme == Uri.UriSchemeHttps))
+            {
+                address = parsed;
+            }
+            else
+            {
+                _errors.Add(new(node.Child("Address").Path, "is not an absolute http:// or https:// URL"));
+            }
+        }
+
+        return new NoiseProbeOptions
+        {
+            Enabled = Bool(node.Child("Enabled")) ?? defaults.Enabled,
+            SamplePercent = Double(node.Child("SamplePercent")) ?? defaults.SamplePercent,
+            Address = address,
+            MinPairs = Int(node.Child("MinPairs")) ?? defaults.MinPairs,
+            Threshold = Double(node.Child("Threshold")) ?? defaults.Threshold,
         };
     }
 

@@ -10,8 +10,11 @@ namespace ShadowProxy.Demo;
 /// The orders / customers / catalog JSON API that both demo backends serve, rendered through a
 /// <see cref="DemoBackendProfile"/>. JSON is written by hand so that number text and key order are under control.
 /// </summary>
-internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
+/// <param name="next">A release that replaces <paramref name="first"/> after <paramref name="releaseAfter"/> (the demo candidate's fix), or null.</param>
+internal sealed class DemoApi(DemoBackendProfile first, DemoShop shop, DemoBackendProfile? next = null, TimeSpan? releaseAfter = null)
 {
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
+
     public const string JsonContentType = "application/json; charset=utf-8";
     public const string ProblemContentType = "application/problem+json; charset=utf-8";
 
@@ -25,13 +28,23 @@ internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
     // Created orders get ids far from the seeded ones; each backend counts on its own, as two databases would.
     private int _lastCreatedOrderId = 10_000;
 
+    /// <summary>The release being served now.</summary>
+    private DemoBackendProfile Profile =>
+        next is not null && releaseAfter is { } after && after != Timeout.InfiniteTimeSpan && System.Diagnostics.Stopwatch.GetElapsedTime(_started) >= after ? next : first;
+
     public void Map(WebApplication app)
     {
-        app.Use((context, next) =>
+        app.Use((context, nextStep) =>
         {
+            var profile = Profile;
             context.Response.Headers.Server = profile.ServerHeader;
             context.Response.Headers["X-Powered-By"] = profile.PoweredBy;
-            return next(context);
+            if (profile.SendsVersionHeader)
+            {
+                context.Response.Headers[DemoBackendProfile.VersionHeader] = profile.Version;
+            }
+
+            return nextStep(context);
         });
 
         Map(app, HttpMethods.Get, "/api/health", HealthAsync);
@@ -51,7 +64,7 @@ internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
     {
         json.WriteStartObject();
         json.WriteString("status", "ok");
-        json.WriteString("version", profile.Version);
+        json.WriteString("version", Profile.Version);
         json.WriteEndObject();
     });
 
@@ -67,7 +80,7 @@ internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
             foreach (var order in orders)
             {
                 json.WriteStartObject();
-                if (profile.ReorderKeys)
+                if (Profile.ReorderKeys)
                 {
                     WriteTotal(json, order);
                 }
@@ -76,7 +89,7 @@ internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
                 json.WriteString("status", Status(order));
                 json.WriteNumber("customerId", order.Customer.Id);
                 json.WriteString("createdAt", order.CreatedAt);
-                if (!profile.ReorderKeys)
+                if (!Profile.ReorderKeys)
                 {
                     WriteTotal(json, order);
                 }
@@ -102,7 +115,7 @@ internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
             return WriteProblemAsync(context, StatusCodes.Status404NotFound, "Not Found", $"Order {id} does not exist.");
         }
 
-        if (profile.FailsOnLegacyCoupon && order.CouponCode == DemoShop.LegacyCouponCode)
+        if (Profile.FailsOnLegacyCoupon && order.CouponCode == DemoShop.LegacyCouponCode)
         {
             return WriteProblemAsync(
                 context, StatusCodes.Status500InternalServerError, "Internal Server Error", $"Unsupported coupon format '{order.CouponCode}'.");
@@ -210,7 +223,7 @@ internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
         {
             json.WriteStartObject();
             json.WriteNumber("id", customer.Id);
-            json.WriteString(profile.CustomerNameField, customer.Name);
+            json.WriteString(Profile.CustomerNameField, customer.Name);
             json.WriteString("email", customer.Email);
             json.WriteString("tier", customer.Tier);
             json.WriteString("since", customer.Since);
@@ -221,7 +234,7 @@ internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
 
     private async Task ListProductsAsync(HttpContext context)
     {
-        var (min, max) = profile.ProductListDelayMs;
+        var (min, max) = Profile.ProductListDelayMs;
         try
         {
             await Task.Delay(Random.Shared.Next(min, max + 1), context.RequestAborted).ConfigureAwait(false);
@@ -268,7 +281,7 @@ internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
     private void WriteOrderDocument(Utf8JsonWriter json, DemoOrder order)
     {
         json.WriteStartObject();
-        if (profile.ReorderKeys)
+        if (Profile.ReorderKeys)
         {
             WriteTotal(json, order);
         }
@@ -299,7 +312,7 @@ internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
             json.WriteString("couponCode", order.CouponCode);
         }
 
-        if (!profile.ReorderKeys)
+        if (!Profile.ReorderKeys)
         {
             WriteTotal(json, order);
         }
@@ -342,11 +355,11 @@ internal sealed class DemoApi(DemoBackendProfile profile, DemoShop shop)
     {
         // Raw text, so the two backends' numbers differ as text while staying equal as values.
         json.WritePropertyName(name);
-        json.WriteRawValue(amount.ToString(profile.MoneyFormat, CultureInfo.InvariantCulture), skipInputValidation: true);
+        json.WriteRawValue(amount.ToString(Profile.MoneyFormat, CultureInfo.InvariantCulture), skipInputValidation: true);
     }
 
     private string Status(DemoOrder order) =>
-        order.Status == DemoShop.CancelledStatus ? profile.CancelledStatus : order.Status;
+        order.Status == DemoShop.CancelledStatus ? Profile.CancelledStatus : order.Status;
 
     /// <summary>Per-response values that always differ between the two backends.</summary>
     private static void WriteMeta(Utf8JsonWriter json)

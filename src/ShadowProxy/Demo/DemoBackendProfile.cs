@@ -4,9 +4,18 @@ namespace ShadowProxy.Demo;
 /// How one demo backend renders the shared shop data. The candidate differs from the legacy backend the way
 /// rewrites usually do: some differences are real (a renamed field, a new spelling, a failing order, a slower
 /// endpoint), some only look different and must not count (number formatting, key order).
+/// The candidate "deploys" a second release a little after start (<see cref="CandidateReleaseAfter"/>), which
+/// fixes the rename and the spelling and names itself in <see cref="VersionHeader"/>, so that the demo shows a fix
+/// taking effect (SPEC §9).
 /// </summary>
 internal sealed record DemoBackendProfile
 {
+    /// <summary>The response header in which the candidate names its release (the demo's <c>Candidate:VersionHeader</c>).</summary>
+    public const string VersionHeader = "X-App-Version";
+
+    /// <summary>When the demo candidate's second release (<see cref="CandidateFixed"/>) replaces the first.</summary>
+    public static readonly TimeSpan CandidateReleaseAfter = TimeSpan.FromSeconds(90);
+
     public static readonly DemoBackendProfile Legacy = new()
     {
         Name = "legacy",
@@ -29,12 +38,21 @@ internal sealed record DemoBackendProfile
         ServerHeader = "candidate-demo",
         PoweredBy = "ASP.NET",
         Version = "2.0.0-rc.3",
+        SendsVersionHeader = true,
         CustomerNameField = "customer_name",
         MoneyFormat = "0.00",
         CancelledStatus = "canceled",
         ReorderKeys = true,
         FailsOnLegacyCoupon = true,
         ProductListDelayMs = (80, 140),
+    };
+
+    /// <summary>The candidate's second release: the rename and the spelling fixed; the legacy-coupon failure is not.</summary>
+    public static readonly DemoBackendProfile CandidateFixed = Candidate with
+    {
+        Version = "2.0.0-rc.4",
+        CustomerNameField = Legacy.CustomerNameField,
+        CancelledStatus = Legacy.CancelledStatus,
     };
 
     /// <summary><c>legacy</c> or <c>candidate</c>.</summary>
@@ -47,6 +65,9 @@ internal sealed record DemoBackendProfile
 
     /// <summary>Reported by <c>GET /api/health</c>; differs between the two, as versions do.</summary>
     public required string Version { get; init; }
+
+    /// <summary>Names <see cref="Version"/> in the <see cref="VersionHeader"/> response header.</summary>
+    public bool SendsVersionHeader { get; init; }
 
     /// <summary>Name of the customer's name field on <c>GET /api/customers/{id}</c>.</summary>
     public required string CustomerNameField { get; init; }

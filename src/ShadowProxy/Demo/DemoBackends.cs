@@ -21,15 +21,17 @@ internal sealed partial class DemoBackends : IAsyncDisposable
     /// <summary>Base address of the candidate backend.</summary>
     public Uri CandidateAddress => _candidate.Address;
 
-    public static async Task<DemoBackends> StartAsync(ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    /// <param name="candidateReleaseAfter">When the candidate's second release replaces its first (<see cref="DemoBackendProfile.CandidateReleaseAfter"/> by default; <see cref="Timeout.InfiniteTimeSpan"/>: never).</param>
+    public static async Task<DemoBackends> StartAsync(ILoggerFactory loggerFactory, CancellationToken cancellationToken, TimeSpan? candidateReleaseAfter = null)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var logger = loggerFactory.CreateLogger<DemoBackends>();
 
-        var legacy = await StartOneAsync(DemoBackendProfile.Legacy, loggerFactory, cancellationToken).ConfigureAwait(false);
+        var legacy = await StartOneAsync(new DemoApi(DemoBackendProfile.Legacy, DemoShop.Instance), DemoBackendProfile.Legacy, loggerFactory, cancellationToken).ConfigureAwait(false);
         try
         {
-            var candidate = await StartOneAsync(DemoBackendProfile.Candidate, loggerFactory, cancellationToken).ConfigureAwait(false);
+            var candidateApi = new DemoApi(DemoBackendProfile.Candidate, DemoShop.Instance, DemoBackendProfile.CandidateFixed, candidateReleaseAfter ?? DemoBackendProfile.CandidateReleaseAfter);
+            var candidate = await StartOneAsync(candidateApi, DemoBackendProfile.Candidate, loggerFactory, cancellationToken).ConfigureAwait(false);
             Log.Started(logger, legacy.Address, candidate.Address);
             return new DemoBackends(legacy, candidate);
         }
@@ -46,9 +48,8 @@ internal sealed partial class DemoBackends : IAsyncDisposable
         await Task.WhenAll(_legacy.DisposeAsync().AsTask(), _candidate.DisposeAsync().AsTask()).ConfigureAwait(false);
     }
 
-    private static Task<LoopbackWebApp> StartOneAsync(DemoBackendProfile profile, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    private static Task<LoopbackWebApp> StartOneAsync(DemoApi api, DemoBackendProfile profile, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        var api = new DemoApi(profile, DemoShop.Instance);
         return LoopbackWebApp.StartAsync(api.Map, loggerFactory, "ShadowProxy.Demo." + profile.Name, cancellationToken);
     }
 

@@ -6,11 +6,18 @@ namespace ShadowProxy.Demo;
 /// The embedded configuration of <c>--demo</c> (SPEC §1, keys of §2), mirrored by <c>config/demo.json</c>.
 /// </summary>
 /// <remarks>
-/// The ramp is compressed to minutes so that a newcomer sees it move. <c>MaxDiffRate</c> is 1.0 because the
-/// demo's differences are deliberate: <c>$.meta.generatedAt</c> differs on every JSON response and is left
-/// un-ignored so that users can mark it as noise themselves; with a lower limit the demo would never advance.
-/// The error and latency gates stay meaningful: the candidate's 500s (2 % of order reads, under 1 % of all
-/// traffic) stay below 0.05, and its slower catalog (10 % of traffic) keeps the p99 ratio near 2.3, below 3.
+/// The ramp is compressed to minutes so that a newcomer sees it move, and every gate is real (SPEC §9):
+/// <list type="bullet">
+/// <item><c>$.meta.generatedAt</c> differs on every response; it is not configured away: the noise probe (at 30 %
+/// here, so that each endpoint has its 20 pairs within about two minutes) finds it, per endpoint.</item>
+/// <item>The candidate's first release (2.0.0-rc.3) renames <c>customerName</c> and spells <c>canceled</c>; its second
+/// (2.0.0-rc.4, named in <c>X-App-Version</c>, after 90 s) fixes both, so those rows turn "fixed".</item>
+/// <item>What remains real: the candidate's 500 on orders with a legacy coupon (2 % of order reads, under 1 % of
+/// all comparisons), below <c>MaxDiffRate</c> 0.02, so the ramp advances while that endpoint keeps a real difference.</item>
+/// <item>The error and latency gates stay meaningful: those 500s stay below 0.05, and the slower catalog keeps the
+/// p99 ratio near 2.3, below 3.</item>
+/// </list>
+/// The catalog's product route is declared with its parameter so that probe pairs of all products count for one endpoint.
 /// </remarks>
 internal static class DemoConfiguration
 {
@@ -53,14 +60,20 @@ internal static class DemoConfiguration
         Set("ShadowProxy:Store:Provider", "Sqlite");
         Set("ShadowProxy:Store:Sqlite:Path", "data/shadowproxy.db");
 
-        Set(Migration + "Routes:0:Path", "/api/{**rest}");
+        Set(Migration + "Routes:0:Path", "/api/catalog/products/{sku}");
+        Set(Migration + "Routes:1:Path", "/api/{**rest}");
         Set(Migration + "Legacy:Address", Origin(legacyAddress));
         Set(Migration + "Candidate:Address", Origin(candidateAddress));
+        Set(Migration + "Candidate:VersionHeader", DemoBackendProfile.VersionHeader);
         Set(Migration + "Shadow:Enabled", "true");
         Set(Migration + "Shadow:SamplePercent", "100");
         Set(Migration + "Shadow:Timeout", "00:00:05");
         SetList(Migration + "Diff:IgnoreHeaders", "Date", "Server");
-        SetList(Migration + "Diff:IgnoreJsonPaths", "$.meta.requestId");
+        SetList(Migration + "Diff:IgnoreJsonPaths", "$.meta.requestId", "$.version");
+        Set(Migration + "Diff:NoiseProbe:Enabled", "true");
+        Set(Migration + "Diff:NoiseProbe:SamplePercent", "30");
+        Set(Migration + "Diff:NoiseProbe:MinPairs", "20");
+        Set(Migration + "Diff:NoiseProbe:Threshold", "0.5");
         SetList(Migration + "Redact:Headers", "Authorization", "Cookie", "Set-Cookie");
         SetList(Migration + "Redact:JsonPaths", "$.customer.email", "$.email");
         Set(Migration + "Cohort:From", "Header:" + DemoTrafficGenerator.UserIdHeader);
@@ -85,7 +98,7 @@ internal static class DemoConfiguration
         Set(Migration + "Ramp:AutomaticRollback", "true");
         Set(Migration + "Ramp:Gates:Window", "00:00:20");
         Set(Migration + "Ramp:Gates:MinSamples", "50");
-        Set(Migration + "Ramp:Gates:MaxDiffRate", "1.0");
+        Set(Migration + "Ramp:Gates:MaxDiffRate", "0.02");
         Set(Migration + "Ramp:Gates:MaxErrorRateIncrease", "0.05");
         Set(Migration + "Ramp:Gates:MaxP99LatencyRatio", "3");
         Set(Migration + "Failover:Enabled", "true");

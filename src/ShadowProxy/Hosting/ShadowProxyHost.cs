@@ -80,6 +80,7 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<MigrationController>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
         builder.Services.AddHostedService<ConfigReloader>();
+        builder.Services.AddHostedService<Signal.SignalKeeper>();
         builder.Services.AddSingleton<EndpointReport>();
         builder.Services.AddSingleton<IComparisonSink>(sp => sp.GetRequiredService<EndpointReport>());
         builder.Services.AddSingleton<IComparisonSink, DiffStoreSink>();

@@ -71,6 +71,9 @@ internal enum ShadowOutcome
     SkippedMethod,
     SkippedBody,
     SkippedSample,
+
+    /// <summary>A noise-probe copy sent to legacy (SPEC §9): never a comparison.</summary>
+    Probe,
 }
 
 internal enum StatusClass
@@ -86,7 +89,7 @@ internal enum StatusClass
 internal sealed class MigrationMetrics
 {
     private static readonly string[] StatusLabels = ["2xx", "3xx", "4xx", "5xx", "error"];
-    private static readonly string[] OutcomeLabels = ["completed", "timeout", "error", "dropped", "skipped_method", "skipped_body", "skipped_sample"];
+    private static readonly string[] OutcomeLabels = ["completed", "timeout", "error", "dropped", "skipped_method", "skipped_body", "skipped_sample", "probe"];
 
     private readonly Counter.Child[] _requests;
     private readonly Histogram.Child[] _durations;

@@ -74,7 +74,7 @@ internal sealed partial class MigrationController(
     {
         var now = time.GetUtcNow();
         var options = migration.Current.Options;
-        var window = migration.Gates.Snapshot(now);
+        var window = migration.GateSnapshot(now);
         if (fleet is not null)
         {
             window = await fleet.FleetWindowAsync(migration, window).ConfigureAwait(false);

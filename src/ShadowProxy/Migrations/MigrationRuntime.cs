@@ -2,6 +2,8 @@ using ShadowProxy.Comparison;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Gates;
+using ShadowProxy.Core.Noise;
+using ShadowProxy.Core.Versions;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Proxy;
 using ShadowProxy.Metrics;
@@ -20,6 +22,7 @@ internal sealed class MigrationRuntime
     private GateWindow _gates;
     private CandidateFailover? _failover;
     private int _shadowInFlight;
+    private string? _declaredVersion;
 
     private readonly TimeProvider _time;
 
@@ -29,7 +32,8 @@ internal sealed class MigrationRuntime
         Metrics = metrics;
         _time = time;
         _gates = new GateWindow(options.Ramp.Gates.Window);
-        _comparer = new MigrationComparer(options, []);
+        Probe = new ProbeNoise(options.Diff.NoiseProbe.MinPairs, options.Diff.NoiseProbe.Threshold);
+        _comparer = new MigrationComparer(options, [], Probe);
         _failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
         metrics.Weight.Set((double)initial.Weight);
         _snapshot = initial;
@@ -44,7 +48,26 @@ internal sealed class MigrationRuntime
     /// <summary>The sliding window the ramp's gates are judged on: live and shadow calls, comparisons.</summary>
     public GateWindow Gates => Volatile.Read(ref _gates);
 
-    /// <summary>The comparison rules in force: diff engine, redactor, noise marks.</summary>
+    /// <summary>The candidate version declared through the API (SPEC §9), or null.</summary>
+    public string? DeclaredVersion
+    {
+        get => Volatile.Read(ref _declaredVersion);
+        set => Volatile.Write(ref _declaredVersion, value);
+    }
+
+    /// <summary>The version a comparison is tagged with: the candidate's version header, else the declared version, else <c>unknown</c>.</summary>
+    public string CandidateVersionOf(CapturedResponse candidate)
+    {
+        var header = Current.Options.Candidate.VersionHeader;
+        return (header is null ? null : CandidateVersion.Normalize(candidate.GetHeader(header)))
+            ?? DeclaredVersion
+            ?? CandidateVersion.Unknown;
+    }
+
+    /// <summary>What the noise probe learned for this migration (SPEC §9).</summary>
+    public ProbeNoise Probe { get; private set; }
+
+    /// <summary>The comparison rules in force: diff engine, redactor, noise rules.</summary>
     public MigrationComparer Comparer => Volatile.Read(ref _comparer);
 
     public void SetNoiseMarks(IReadOnlyCollection<(string Path, string? Endpoint)> marks) =>
@@ -128,7 +151,15 @@ internal sealed class MigrationRuntime
     public void ApplyOptions(MigrationOptions options, RampState state)
     {
         var previous = Current.Options;
-        Volatile.Write(ref _comparer, new MigrationComparer(options, Comparer.NoiseMarks));
+        if (options.Diff.NoiseProbe.MinPairs != previous.Diff.NoiseProbe.MinPairs || options.Diff.NoiseProbe.Threshold != previous.Diff.NoiseProbe.Threshold)
+        {
+            // What was learned stays in force until the new rules have their pairs.
+            var probe = new ProbeNoise(options.Diff.NoiseProbe.MinPairs, options.Diff.NoiseProbe.Threshold);
+            probe.Restore(Probe.Learned.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)[.. e.Value], StringComparer.Ordinal));
+            Probe = probe;
+        }
+
+        Volatile.Write(ref _comparer, new MigrationComparer(options, Comparer.NoiseMarks, Probe));
         if (options.Ramp.Gates.Window != previous.Ramp.Gates.Window)
         {
             Volatile.Write(ref _gates, new GateWindow(options.Ramp.Gates.Window));
@@ -167,6 +198,12 @@ internal sealed class MigrationRuntime
     public void RecordCall(Backend backend, bool isError, TimeSpan latency) => Gates.RecordRequest(backend, isError, latency, _time.GetUtcNow());
 
     public void RecordComparison(ComparisonTally tally) => Gates.RecordComparison(tally, _time.GetUtcNow());
+
+    /// <summary>Counts a comparison with differences by its signature, so the gate judges it by the noise rules in force when it evaluates.</summary>
+    public void RecordComparison(ComparisonTally tally, DiffSignature signature) => Gates.RecordComparison(tally, signature, _time.GetUtcNow());
+
+    /// <summary>The gate window now, its comparisons judged by the noise rules in force now (SPEC §9).</summary>
+    public WindowStats GateSnapshot(DateTimeOffset now) => Gates.Snapshot(now, Comparer.IsNoiseNow);
 
     public static string ClusterIdFor(string migration, string backend) => $"shadowproxy.{migration}.{backend}";
 }

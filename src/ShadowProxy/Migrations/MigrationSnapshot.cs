@@ -23,7 +23,11 @@ internal sealed class MigrationSnapshot
         ShadowMethods = options.Shadow.Methods.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         LegacyPrefix = DestinationPrefix(options.Legacy.Address);
         CandidatePrefix = DestinationPrefix(options.Candidate.Address);
+        ProbePrefix = DestinationPrefix(options.Diff.NoiseProbe.Address ?? options.Legacy.Address);
     }
+
+    /// <summary>Where noise-probe copies go: <c>Diff:NoiseProbe:Address</c>, else the legacy backend.</summary>
+    public string ProbePrefix { get; }
 
     public MigrationOptions Options { get; }
 

@@ -68,6 +68,8 @@ internal sealed partial class ShadowDispatcher(
             var message = BuildRequest(context, prefix, requestBody);
             call = new ShadowCall(this, migration, snapshot, primary, message, requestBody, primaryResponse)
             {
+                // The probe copy is the same upstream request, built by the same code, sent to legacy (or the probe's Address).
+                ProbeMessage = WantsProbe(snapshot, context.Request.Method) ? BuildRequest(context, snapshot.ProbePrefix, requestBody) : null,
                 RouteTemplate = routeTemplate,
                 Path = context.Request.Path.Value ?? "/",
                 Query = context.Request.QueryString.Value ?? string.Empty,
@@ -86,6 +88,18 @@ internal sealed partial class ShadowDispatcher(
         }
 
         ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
+    }
+
+    /// <summary>
+    /// The noise probe (SPEC §9) samples <c>Diff:NoiseProbe:SamplePercent</c> of the shadowed requests whose method is
+    /// safe: sending them twice to legacy must not change anything there.
+    /// </summary>
+    private static bool WantsProbe(MigrationSnapshot snapshot, string method)
+    {
+        var probe = snapshot.Options.Diff.NoiseProbe;
+        return probe.Enabled && probe.SamplePercent > 0
+            && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method))
+            && (probe.SamplePercent >= 100 || Random.Shared.NextDouble() * 100 < probe.SamplePercent);
     }
 
     private static HttpRequestMessage BuildRequest(HttpContext context, string prefix, CappedBuffer? body)
@@ -169,18 +183,56 @@ internal sealed partial class ShadowDispatcher(
         }
         finally
         {
-            migration.ExitShadow();
+            if (shadowResponse is null || call.ProbeMessage is null)
+            {
+                migration.ExitShadow();
+            }
+
             call.Message.Dispose();
             _timeouts.Return(timeoutSource);
         }
 
         if (shadowResponse is null)
         {
+            call.ProbeMessage?.Dispose();
             call.ReleaseBuffers();
             return;
         }
 
-        comparisons.Enqueue(call, shadowResponse);
+        // The probe runs after the shadow, on the same in-flight slot: it takes no admission of its own.
+        var probeResponse = call.ProbeMessage is null ? null : await ProbeAsync(call).ConfigureAwait(false);
+        comparisons.Enqueue(call, shadowResponse, probeResponse);
+    }
+
+    /// <summary>
+    /// Sends the noise probe's copy to legacy and reads its answer; null when it fails (a probe pair is
+    /// knowledge, not a comparison: a failure only means one pair fewer). Releases the shadow slot.
+    /// </summary>
+    private async Task<CapturedResponse?> ProbeAsync(ShadowCall call)
+    {
+        var migration = call.Migration;
+        var start = time.GetTimestamp();
+        var timeoutSource = _timeouts.Rent(call.Snapshot.Options.Shadow.Timeout);
+        try
+        {
+            migration.Metrics.Shadow(ShadowOutcome.Probe);
+            var invoker = clients.Get(call.Snapshot.Options.Shadow.MaxInFlight);
+            using var response = await invoker.SendAsync(call.ProbeMessage!, timeoutSource.Token).ConfigureAwait(false);
+            var stream = await response.Content.ReadAsStreamAsync(timeoutSource.Token).ConfigureAwait(false);
+            var body = await CappedBuffer.ReadAsync(stream, call.Snapshot.Options.Shadow.MaxBodyBytes, stopWhenFull: true, timeoutSource.Token).ConfigureAwait(false);
+            return new CapturedResponse((int)response.StatusCode, HeaderList.Copy(response.Headers, response.Content.Headers), body, time.GetElapsedTime(start));
+        }
+        catch (Exception ex)
+        {
+            LogProbeFailed(logger, migration.Name, ex.Message);
+            return null;
+        }
+        finally
+        {
+            migration.ExitShadow();
+            call.ProbeMessage!.Dispose();
+            _timeouts.Return(timeoutSource);
+        }
     }
 
     private static Activity? StartActivity(ShadowCall call, Backend shadowBackend)
@@ -196,6 +248,9 @@ internal sealed partial class ShadowDispatcher(
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Shadow request for {Migration} failed: {Reason}")]
     private static partial void LogShadowFailed(ILogger logger, string migration, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "Noise probe for {Migration} failed: {Reason}")]
+    private static partial void LogProbeFailed(ILogger logger, string migration, string reason);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Shadow request for {Migration} could not be built")]
     private static partial void LogBuildFailed(ILogger logger, string migration, Exception exception);
@@ -229,6 +284,9 @@ internal sealed partial class ShadowDispatcher(
         public required string Query { get; init; }
 
         public ActivityContext ClientActivity { get; init; }
+
+        /// <summary>The noise probe's copy for legacy, when this request was sampled for one.</summary>
+        public HttpRequestMessage? ProbeMessage { get; init; }
 
         public void Execute() => _ = dispatcher.RunAsync(this);
 

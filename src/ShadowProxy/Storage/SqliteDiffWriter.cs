@@ -40,11 +40,14 @@ internal sealed class SqliteDiffWriter
         _migration = migration;
     }
 
-    public DiffWriteResult Write(IReadOnlyList<ComparisonRecord> records)
+    /// <param name="checkVersionBound">Whether to enforce the bound of per-version rows now (a count: not on every batch).</param>
+    public DiffWriteResult Write(IReadOnlyList<ComparisonRecord> records, bool checkVersionBound = false)
     {
         var endpoints = EffectiveEndpoints(records);
         WriteEndpointCounts(records, endpoints);
         WriteCounters(records, endpoints);
+        SqliteVersionWriter.Write(_connection, _transaction, _migration, records, endpoints,
+            (endpoint, path, kind) => _effectivePaths.GetValueOrDefault((endpoint, path, kind), path), _options.MaxPathsPerMigration, checkVersionBound);
         return WriteSamples(records, endpoints);
     }
 

@@ -91,6 +91,47 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         CREATE INDEX sample_paths_by_sample ON sample_paths (sample_id);
         """,
+        """
+        ALTER TABLE diff_counters ADD COLUMN candidate_path TEXT;
+        CREATE TABLE versions (
+            migration TEXT NOT NULL,
+            version TEXT NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            comparisons INTEGER NOT NULL,
+            diffs INTEGER NOT NULL,
+            PRIMARY KEY (migration, version)
+        ) WITHOUT ROWID;
+        CREATE TABLE version_endpoint_counts (
+            migration TEXT NOT NULL,
+            version TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            endpoint TEXT NOT NULL,
+            comparisons INTEGER NOT NULL,
+            PRIMARY KEY (migration, version, hour, endpoint)
+        ) WITHOUT ROWID;
+        CREATE TABLE version_diff_counts (
+            migration TEXT NOT NULL,
+            version TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            endpoint TEXT NOT NULL,
+            path TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (migration, version, hour, endpoint, path, kind)
+        ) WITHOUT ROWID;
+        CREATE TABLE declared_versions (
+            migration TEXT NOT NULL PRIMARY KEY,
+            version TEXT NOT NULL,
+            declared_at INTEGER NOT NULL
+        );
+        CREATE TABLE probe_noise (
+            migration TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            path TEXT NOT NULL,
+            PRIMARY KEY (migration, endpoint, path)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int Latest => Versions.Length;

@@ -22,12 +22,14 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton(sp => new SqliteStore(options.Store, sp.GetRequiredService<ILogger<SqliteStore>>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IStateStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<IDiffStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<SqliteStore>());
                 break;
             case StoreProvider.Redis:
                 services.AddSingleton(sp => new RedisConnection(options.Store.Redis, sp.GetRequiredService<ILogger<RedisConnection>>()));
                 services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisConnection>(), options.Store, sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IStateStore>(sp => sp.GetRequiredService<RedisStore>());
                 services.AddSingleton<IDiffStore>(sp => sp.GetRequiredService<RedisStore>());
+                services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<RedisStore>());
 
                 // Registered (so started) before the migration controller: it subscribes before the controller restores.
                 services.AddSingleton(sp => new FleetCoordinator(

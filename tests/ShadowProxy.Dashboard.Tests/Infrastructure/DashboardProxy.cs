@@ -55,7 +55,8 @@ public sealed class DashboardProxy : IAsyncDisposable
     /// <param name="withKeys">False: no ApiKeys, the admin API is open (loopback only), as in demo mode.</param>
     public static async Task<DashboardProxy> StartAsync(bool withKeys = true)
     {
-        var backends = await DemoBackends.StartAsync(NullLoggerFactory.Instance, CancellationToken.None);
+        // The candidate's first release throughout (its rename is what the flow test opens).
+        var backends = await DemoBackends.StartAsync(NullLoggerFactory.Instance, CancellationToken.None, Timeout.InfiniteTimeSpan);
         try
         {
             var app = ShadowProxyHost.Build([], builder => builder.AddInMemoryCollection(Configuration(backends, withKeys)));

@@ -41,6 +41,9 @@ public sealed class DiffEndpointsTests : IAsyncLifetime
                     Routes = [new RouteMatchOptions { Path = "/api/{**rest}" }],
                     Legacy = new BackendOptions { Address = new Uri("http://127.0.0.1:9001") },
                     Candidate = new BackendOptions { Address = new Uri("http://127.0.0.1:9002") },
+
+                    // Rows are flagged by the rules in force when read (SPEC §9): the noise row below is noise by this rule.
+                    Diff = new DiffOptions { IgnoreJsonPaths = ["$.meta.id"] },
                 },
             ],
         };
@@ -98,6 +101,7 @@ public sealed class DiffEndpointsTests : IAsyncLifetime
 
         var noise = await GetJsonAsync("/api/v1/migrations/orders/diffs/summary?noise=yes&endpoint=" + Uri.EscapeDataString("GET /api/users/{id}"));
         Assert.True(noise.GetProperty("rows")[0].GetProperty("isNoise").GetBoolean());
+        Assert.Equal("config", noise.GetProperty("rows")[0].GetProperty("noiseSource").GetString());
     }
 
     [Fact]

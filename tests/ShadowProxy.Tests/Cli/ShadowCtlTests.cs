@@ -133,15 +133,31 @@ public sealed class ShadowCtlTests(ShadowCtlFixture fixture) : IClassFixture<Sha
         var diffs = await PollAsync(() => fixture.RunAsync(Viewer, "diffs", "orders"), r => r.Stdout.Contains("$.backend", StringComparison.Ordinal));
 
         Assert.True(diffs.ExitCode == 0, diffs.ToString());
-        Assert.Equal(["SEVERITY", "ENDPOINT", "PATH", "KIND", "COUNT", "RATE", "NOISE", "LAST", "SEEN"], diffs.Stdout.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["SEVERITY", "ENDPOINT", "PATH", "KIND", "COUNT", "RATE", "NOISE", "VERSION", "LAST", "SEEN"], diffs.Stdout.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         var row = diffs.Stdout.Split('\n').Single(l => l.Contains("$.backend", StringComparison.Ordinal));
-        Assert.Matches(@"^risky\s+GET /api/orders/\{id\}\s+\$\.backend\s+ValueChanged\s+\d+\s+100\.00%\s+-\s", row);
+        Assert.Matches(@"^risky\s+GET /api/orders/\{id\}\s+\$\.backend\s+ValueChanged\s+\d+\s+100\.00%\s+-\s+unknown\s", row);
 
         var grouped = await fixture.RunAsync(Viewer, "diffs", "orders", "--group-by", "path", "--severity", "risky");
         Assert.True(grouped.ExitCode == 0, grouped.ToString());
         Assert.Equal(["SEVERITY", "PATH", "KIND", "COUNT", "RATE", "NOISE", "LAST", "SEEN", "ENDPOINTS"], grouped.Stdout.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Matches(@"(?m)^risky\s+\$\.backend\s+ValueChanged\s+\d+\s+100\.00%\s+-\s.+GET /api/orders/\{id\}$", grouped.Stdout);
         Assert.NotEqual(0, (await fixture.RunAsync(Viewer, "diffs", "orders", "--severity", "fatal")).ExitCode);
+
+        // Candidate versions (no version header here: "unknown"), and --version narrows the summary to one.
+        var versions = await fixture.RunAsync(Viewer, "versions", "orders");
+        Assert.True(versions.ExitCode == 0, versions.ToString());
+        Assert.Matches(@"(?m)^unknown \(newest\)\s+\d+\s+100\.00%", versions.Stdout);
+        Assert.Equal("No differences recorded.\n", (await fixture.RunAsync(Viewer, "diffs", "orders", "--version", "9.9")).Stdout);
+        Assert.Contains("$.backend", (await fixture.RunAsync(Viewer, "diffs", "orders", "--version", "unknown")).Stdout, StringComparison.Ordinal);
+
+        // One sample side by side: its differences, then both bodies, '*' where the lines differ.
+        using var summary = JsonDocument.Parse((await fixture.RunAsync(Viewer, "diffs", "orders", "--json")).Stdout);
+        var sampleId = summary.RootElement.GetProperty("rows").EnumerateArray().First(r => r.GetProperty("path").GetString() == "$.backend").GetProperty("sampleIds")[0].GetInt64();
+        var show = await fixture.RunAsync(Viewer, "diffs", "show", "orders", sampleId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Matches(@"(?m)^\$\.backend\s+ValueChanged\s", show.Stdout);
+        Assert.Matches(@"(?m)^\s+LEGACY\s+\| CANDIDATE$", show.Stdout);
+        Assert.Matches(@"(?m)^\* .*legacy.*\| .*candidate", show.Stdout);
 
         var filtered = await fixture.RunAsync(Viewer, "diffs", "orders", "--path", "no-such-path", "--limit", "3");
         Assert.Equal("No differences recorded.\n", filtered.Stdout);

@@ -264,6 +264,20 @@ public sealed class DemoBackendsTests(DemoBackendsFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Candidate_SecondRelease_NamesItselfAndFixesTheRenameAndTheSpelling()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var backends = await DemoBackends.StartAsync(NullLoggerFactory.Instance, timeout.Token, candidateReleaseAfter: TimeSpan.Zero);
+        var customer = DemoShop.Instance.Customers[0];
+        using var response = await Client.GetAsync(new Uri(backends.CandidateAddress, $"/api/customers/{customer.Id}"), timeout.Token);
+        Assert.Equal(DemoBackendProfile.CandidateFixed.Version, Assert.Single(response.Headers.GetValues(DemoBackendProfile.VersionHeader)));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));
+        Assert.True(body.RootElement.TryGetProperty("customerName", out _));
+        Assert.Equal(DemoBackendProfile.Legacy.CancelledStatus, DemoBackendProfile.CandidateFixed.CancelledStatus);
+        Assert.True(DemoBackendProfile.CandidateFixed.FailsOnLegacyCoupon);
+    }
+
+    [Fact]
     public async Task DisposeAsync_StopsBothBackends()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -21,11 +21,17 @@ public sealed class DemoConfigurationTests
         Assert.Equal("Sqlite", configuration["ShadowProxy:Store:Provider"]);
         Assert.Equal("data/shadowproxy.db", configuration["ShadowProxy:Store:Sqlite:Path"]);
 
-        Assert.Equal("/api/{**rest}", configuration[Migration + "Routes:0:Path"]);
+        Assert.Equal("/api/catalog/products/{sku}", configuration[Migration + "Routes:0:Path"]);
+        Assert.Equal("/api/{**rest}", configuration[Migration + "Routes:1:Path"]);
+        Assert.Equal("X-App-Version", configuration[Migration + "Candidate:VersionHeader"]);
         Assert.Equal("http://127.0.0.1:9001", configuration[Migration + "Legacy:Address"]);
         Assert.Equal("http://127.0.0.1:9002", configuration[Migration + "Candidate:Address"]);
         Assert.Equal("Header:X-User-Id", configuration[Migration + "Cohort:From"]);
-        Assert.Equal("$.meta.requestId", configuration[Migration + "Diff:IgnoreJsonPaths:0"]);
+        Assert.Equal(["$.meta.requestId", "$.version"], Values(configuration, Migration + "Diff:IgnoreJsonPaths"));
+
+        // The timestamp is left to the noise probe, and the diff-rate gate is a real one (SPEC §9).
+        Assert.Equal("true", configuration[Migration + "Diff:NoiseProbe:Enabled"]);
+        Assert.Equal("0.02", configuration[Migration + "Ramp:Gates:MaxDiffRate"]);
         Assert.Equal(["Date", "Server"], Values(configuration, Migration + "Diff:IgnoreHeaders"));
         Assert.Equal(["$.customer.email", "$.email"], Values(configuration, Migration + "Redact:JsonPaths"));
         Assert.Equal("00:00:20", configuration[Migration + "Ramp:Gates:Window"]);

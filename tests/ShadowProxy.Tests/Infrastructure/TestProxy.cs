@@ -50,6 +50,9 @@ public sealed class TestProxy : IAsyncDisposable
             [prefix + "Ramp:AutomaticRollback"] = "false",
             [prefix + "Ramp:Stages:0:Name"] = "shadow",
             [prefix + "Ramp:Stages:0:Weight"] = "0",
+            // The noise probe sends a sampled second copy to legacy: tests that count legacy's requests must not see one.
+            // Tests about the probe turn it back on.
+            [prefix + "Diff:NoiseProbe:Enabled"] = "false",
         };
     }
 

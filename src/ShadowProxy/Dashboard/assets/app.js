@@ -418,6 +418,7 @@ function selectTab(tab) {
   }
   if (tab === 'diffs') {
     loadEndpoints();
+    loadVersions();
     loadSummary();
     loadNoise();
   } else if (tab === 'report') loadReport();
@@ -432,6 +433,7 @@ function summaryQuery() {
     path: $('f-path').value.trim(),
     noise: $('f-noise').value,
     severity: $('f-severity').value,
+    version: $('f-version').value,
     sort: $('f-sort').value,
     groupBy: state.summary.group === 'path' ? 'path' : undefined,
     offset: state.summary.offset,
@@ -466,8 +468,20 @@ async function loadEndpoints() {
 
 const SUMMARY_HEADS = {
   path: [['Severity'], ['Path'], ['Kind'], ['Count', 'num'], ['Rate', 'num'], ['Endpoints', 'num'], ['Noise'], ['Last seen'], ['Actions', 'sr-only']],
-  endpoint: [['Severity'], ['Endpoint'], ['Path'], ['Kind'], ['Count', 'num'], ['Rate', 'num'], ['Noise'], ['Last seen'], ['Actions', 'sr-only']],
+  endpoint: [['Severity'], ['Endpoint'], ['Path'], ['Kind'], ['Count', 'num'], ['Rate', 'num'], ['Noise'], ['Version'], ['Last seen'], ['Actions', 'sr-only']],
 };
+
+// The candidate versions seen (SPEC §9), newest first, as choices of the version filter.
+async function loadVersions() {
+  const list = await guarded(() => api(migrationPath('/versions')));
+  if (!list) return;
+  const select = $('f-version');
+  const chosen = select.value;
+  fill('f-version', [h('option', { value: '' }, 'All versions'),
+    ...list.versions.map((v) => h('option', { value: v.version },
+      `${v.version}${v.version === list.newest ? ' (newest)' : ''} · ${fmt.int(v.comparisons)} comparisons, ${fmt.percent(v.diffRate)} differ`))]);
+  select.value = list.versions.some((v) => v.version === chosen) ? chosen : '';
+}
 
 async function loadSummary() {
   const query = summaryQuery();
@@ -516,11 +530,15 @@ function summaryRow(row) {
   return h('tr', { class: 'clickable' + (selected ? ' selected' : '') + (row.isNoise ? ' is-noise' : '') + severityClass(row), onclick: open, dataset: { key: rowKey(row) } },
     h('td', {}, severityBadge(row.severity)),
     h('td', { class: 'mono' }, row.endpoint),
-    h('td', { class: 'mono' }, h('button', { type: 'button', class: 'link', onclick: (e) => { e.stopPropagation(); open(); }, 'aria-label': `Samples of ${row.path} at ${row.endpoint}` }, row.path)),
+    h('td', { class: 'mono' }, h('button', { type: 'button', class: 'link', onclick: (e) => { e.stopPropagation(); open(); }, 'aria-label': `Samples of ${row.path} at ${row.endpoint}` }, row.path),
+      row.candidatePath ? h('span', { class: 'muted' }, ` → ${row.candidatePath}`) : null),
     h('td', {}, row.kind),
     h('td', { class: 'num' }, fmt.int(row.count)),
     h('td', { class: 'num' }, fmt.percent(row.rate)),
-    h('td', {}, row.isNoise ? h('span', { class: 'badge badge-noise', title: mark ? `marked by ${mark.actor}` : 'ignored by configuration' }, mark ? 'marked' : 'ignored') : ''),
+    h('td', {}, row.isNoise ? noiseBadge(row.noiseSource, mark) : ''),
+    h('td', {}, row.fixed
+      ? h('span', { class: 'badge badge-fixed', title: `differed up to ${row.lastVersion}; not once in ${row.fixedIn}` }, `fixed in ${row.fixedIn}`)
+      : row.lastVersion ? h('span', { class: 'mono', title: 'newest candidate version in which it differed' }, row.lastVersion) : ''),
     h('td', { title: fmt.time(row.lastSeen) }, fmt.ago(row.lastSeen)),
     h('td', {}, action));
 }
@@ -597,6 +615,17 @@ function groupRows(group) {
   return rows;
 }
 
+// Why a row or a difference is noise now: configuration, a mark, or the noise probe (legacy disagrees with itself).
+function noiseBadge(source, mark) {
+  const titles = {
+    config: 'ignored by configuration',
+    mark: mark ? `marked by ${mark.actor}` : 'marked as noise',
+    probe: 'the noise probe saw legacy disagree with itself here',
+  };
+  const labels = { config: 'ignored', mark: 'marked', probe: 'probe' };
+  return h('span', { class: 'badge badge-noise', title: titles[source] || 'noise' }, labels[source] || 'noise');
+}
+
 async function openSamples(row, before) {
   state.summary.row = row;
   const page = await guarded(() => api(migrationPath('/diffs'), { query: { endpoint: row.endpoint, path: row.path, limit: SAMPLE_LIMIT, before } }));
@@ -628,11 +657,12 @@ async function openSample(id) {
   const differences = sample.differences;
   fill('sample-diffs', differences.map((d) => h('tr', { class: d.isNoise ? 'is-noise' : 'sev-' + d.severity },
     h('td', {}, d.severity ? severityBadge(d.severity) : ''),
-    h('td', { class: 'mono' }, d.path), h('td', {}, d.kind),
+    h('td', { class: 'mono' }, d.candidatePath ? `${d.path} → ${d.candidatePath}` : d.path), h('td', {}, d.kind),
     h('td', { class: 'mono value' }, d.legacy ?? '—'), h('td', { class: 'mono value' }, d.candidate ?? '—'),
-    h('td', {}, d.isNoise ? 'noise' : ''))));
+    h('td', {}, d.isNoise ? noiseBadge(d.noiseSource, null) : ''))));
   fill('sample-legacy', responseView(sample.sample.legacy, differences));
-  fill('sample-candidate', responseView(sample.sample.candidate, differences));
+  // A renamed key sits at its own path in the candidate's body.
+  fill('sample-candidate', responseView(sample.sample.candidate, differences.map((d) => (d.candidatePath ? { ...d, path: d.candidatePath } : d))));
   for (const button of $('samples').querySelectorAll('.sample-link')) {
     if (Number(button.dataset.id) === sample.id) button.setAttribute('aria-current', 'true');
     else button.removeAttribute('aria-current');
@@ -820,11 +850,12 @@ function wire() {
     loadSummary();
   }, 300);
   for (const id of ['f-endpoint', 'f-path']) $(id).addEventListener('input', refilter);
-  for (const id of ['f-noise', 'f-sort', 'f-severity']) $(id).addEventListener('change', refilter);
+  for (const id of ['f-noise', 'f-sort', 'f-severity', 'f-version']) $(id).addEventListener('change', refilter);
   $('view-grouped').addEventListener('click', () => setGrouping('path'));
   $('view-per-endpoint').addEventListener('click', () => setGrouping('endpoint'));
   $('diff-filters').addEventListener('submit', (event) => {
     event.preventDefault();
+    loadVersions();
     loadSummary();
     loadNoise();
   });

@@ -232,4 +232,51 @@ internal static class RedisScripts
         end
         return result
         """;
+    /// <summary>
+    /// Adds a batch's per-version counts (SPEC §9) under <c>diff:{m}:</c>: <c>vv</c> (version → "first-ms last-ms
+    /// comparisons diffs"), <c>ve</c> (version⇥hour⇥endpoint → comparisons), <c>vc</c> (version⇥hour⇥endpoint⇥path⇥kind
+    /// → count), <c>rn</c> (endpoint⇥path → candidate path of a renamed key). Bounded: versions beyond b.maxVersions
+    /// count as b.o; new <c>vc</c>/<c>ve</c>/<c>rn</c> fields beyond b.maxRows are not added. ARGV[1]: the batch as JSON.
+    /// </summary>
+    public const string WriteVersions = """
+        local b = cjson.decode(ARGV[1])
+        local p = b.p
+        local vvKey, veKey, vcKey, rnKey = p .. 'vv', p .. 've', p .. 'vc', p .. 'rn'
+        local map = {}
+        local function version(v)
+          local e = map[v]
+          if e then return e end
+          if redis.call('HEXISTS', vvKey, v) == 1 or redis.call('HLEN', vvKey) < b.maxVersions then e = v else e = b.o end
+          map[v] = e
+          return e
+        end
+        local function add(key, field, n)
+          if redis.call('HEXISTS', key, field) == 1 or redis.call('HLEN', key) < b.maxRows then redis.call('HINCRBY', key, field, n) end
+        end
+        for _, r in ipairs(b.vers) do
+          local v = version(r[1])
+          local f, l, c, d = r[2], r[3], 0, 0
+          local cur = redis.call('HGET', vvKey, v)
+          if cur then
+            local a, z, x, y = string.match(cur, '(%d+) (%d+) (%d+) (%d+)')
+            f, l, c, d = math.min(f, tonumber(a)), math.max(l, tonumber(z)), tonumber(x), tonumber(y)
+          end
+          redis.call('HSET', vvKey, v, string.format('%d %d %d %d', f, l, c + r[4], d + r[5]))
+        end
+        for _, r in ipairs(b.eps) do add(veKey, version(r[1]) .. '\t' .. r[2] .. '\t' .. r[3], r[4]) end
+        for _, r in ipairs(b.cts) do add(vcKey, version(r[1]) .. '\t' .. r[2] .. '\t' .. r[3] .. '\t' .. r[4] .. '\t' .. r[5], r[6]) end
+        for _, r in ipairs(b.rn) do
+          if redis.call('HEXISTS', rnKey, r[1]) == 1 or redis.call('HLEN', rnKey) < b.maxRows then redis.call('HSET', rnKey, r[1], r[2]) end
+        end
+        for _, k in ipairs({vvKey, veKey, vcKey, rnKey}) do redis.call('EXPIRE', k, b.ttl) end
+        return 0
+        """;
+
+    /// <summary>Declares the candidate's version and audits it. ARGV: prefix, migration, version, audit json, max audit.</summary>
+    public const string DeclareVersion = AppendAudit + """
+        local prefix, migration = ARGV[1], ARGV[2]
+        redis.call('SET', prefix .. 'version:' .. migration, ARGV[3])
+        append_audit(prefix, migration, ARGV[4], tonumber(ARGV[5]))
+        return 1
+        """;
 }

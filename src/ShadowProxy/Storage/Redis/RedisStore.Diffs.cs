@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ShadowProxy.Core.Gates;
+using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Storage;
 using StackExchange.Redis;
 
@@ -32,7 +33,9 @@ internal sealed partial class RedisStore
             int stored = 0, evicted = 0;
             foreach (var migration in batch.GroupBy(r => r.Migration, StringComparer.Ordinal))
             {
-                var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.WriteDiffs, values: [DiffBatch(migration.Key, migration.ToList())]).ConfigureAwait(false))!;
+                var records = migration.ToList();
+                var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.WriteDiffs, values: [DiffBatch(migration.Key, records)]).ConfigureAwait(false))!;
+                await db.ScriptEvaluateAsync(RedisScripts.WriteVersions, values: [VersionBatch(migration.Key, records)]).ConfigureAwait(false);
                 stored += (int)result[0];
                 evicted += (int)result[1];
             }
@@ -51,7 +54,10 @@ internal sealed partial class RedisStore
             var counters = db.HashGetAllAsync(DiffKey(migration, "ct"));
             var endpoints = db.HashGetAllAsync(DiffKey(migration, "ep"));
             var samples = db.HashGetAllAsync(DiffKey(migration, "sp"));
-            var totals = (await endpoints.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => ParseCounts((string)e.Name!, e.Value).Total, StringComparer.Ordinal);
+            var renames = db.HashGetAllAsync(DiffKey(migration, "rn"));
+            var filtered = await FilteredCountsAsync(db, DiffKey(migration, "vc"), DiffKey(migration, "ve"), query).ConfigureAwait(false);
+            var totals = filtered?.Totals ?? (await endpoints.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => ParseCounts((string)e.Name!, e.Value).Total, StringComparer.Ordinal);
+            var candidatePaths = (await renames.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
             var ids = (await samples.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => SampleIds(e.Value), StringComparer.Ordinal);
             var rows = new List<DiffSummaryRow>();
             foreach (var entry in await counters.ConfigureAwait(false))
@@ -59,7 +65,21 @@ internal sealed partial class RedisStore
                 var key = ((string)entry.Name!).Split('\t');
                 var v = ((string)entry.Value!).Split(' ').Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
                 var (endpoint, path, kind) = (key[0], key[1], key[2]);
-                var isNoise = v[2] == 1;
+                var allNoise = v[0] > 0 && v[1] == v[0];
+                if (filtered is { } f)
+                {
+                    // version= / since=: the count under the filter; rows without one are left out.
+                    v[0] = f.Paths.GetValueOrDefault((string)entry.Name!);
+                    if (v[0] == 0)
+                    {
+                        continue;
+                    }
+                }
+
+                var noiseSource = query.Rules is null
+                    ? (v[2] == 1 ? "config" : null)
+                    : NoiseSources.Name(query.Rules.SourceOf(endpoint, path, kind, wasNoise: allNoise));
+                var isNoise = noiseSource is not null;
                 if ((query.Endpoint is not null && endpoint != query.Endpoint)
                     || (query.PathContains is not null && !path.Contains(query.PathContains, StringComparison.Ordinal))
                     || (query.Noise is { } noise && isNoise != noise))
@@ -70,7 +90,11 @@ internal sealed partial class RedisStore
                 var total = totals.GetValueOrDefault(endpoint);
                 rows.Add(new DiffSummaryRow(endpoint, path, kind, v[0], v[1], total > 0 ? (double)v[0] / total : 0.0, isNoise,
                     DateTimeOffset.FromUnixTimeMilliseconds(v[3]), DateTimeOffset.FromUnixTimeMilliseconds(v[4]),
-                    ids.GetValueOrDefault(endpoint + "\t" + path, []).Take(_options.SamplesPerPath).ToList()));
+                    ids.GetValueOrDefault(endpoint + "\t" + path, []).Take(_options.SamplesPerPath).ToList())
+                {
+                    NoiseSource = noiseSource,
+                    CandidatePath = candidatePaths.GetValueOrDefault(endpoint + "\t" + path),
+                });
             }
 
             IOrderedEnumerable<DiffSummaryRow> sorted = query.Sort switch
