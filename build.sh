@@ -23,6 +23,7 @@ build() {
 run_tests() {
   ensure_package redis-server redis-server
   ensure_package /usr/bin/chromium chromium
+  ensure_package promtool prometheus   # validates and unit-tests deploy/prometheus/alerts.yml
   build
   local results=artifacts/test-results
   rm -rf "$results"; mkdir -p "$results"

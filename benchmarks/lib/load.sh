@@ -45,8 +45,8 @@ load_measured() {
 # field LINE KEY — the value of KEY in a "key=value ..." line.
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
-# shadow_outcomes ADMIN_PORT — "completed dropped other" from shadowproxy_shadow_requests_total
-# (SPEC §7), or "- - -" when the metric is not there yet.
+# shadow_outcomes ADMIN_PORT — "completed dropped other compared" from shadowproxy_shadow_requests_total
+# and shadowproxy_comparisons_total (SPEC §7), or "- - - -" when the metrics are not there yet.
 shadow_outcomes() {
   curl -fsS --max-time 3 "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
     /^shadowproxy_shadow_requests_total\{/ {
@@ -55,5 +55,6 @@ shadow_outcomes() {
       else if ($0 ~ /outcome="dropped"/) d += $NF
       else if ($0 !~ /outcome="skipped_/) o += $NF
     }
-    END { if (seen) printf "%d %d %d\n", c, d, o; else print "- - -" }'
+    /^shadowproxy_comparisons_total\{/ { p += $NF }
+    END { if (seen) printf "%d %d %d %d\n", c, d, o, p; else print "- - - -" }'
 }

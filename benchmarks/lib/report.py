@@ -3,9 +3,11 @@
     python3 report.py META.tsv RESULTS.tsv > latest.md
 
 RESULTS.tsv has one row per measured wrk run:
-    scenario  round  "requests=.. duration_us=.. p50_us=.. ... server_cpu_us=.."  peak_rss_mib  "c d o"  "c d o"
-(the last two are the shadow outcome counters completed/dropped/other before and after the run;
-server_cpu_us is the CPU the server process and its children used for the run, lib/load.sh).
+    scenario  round  "requests=.. duration_us=.. p50_us=.. ... server_cpu_us=.."  peak_rss_mib  "c d o p"  "c d o p"
+(the last two are the shadow outcome counters completed/dropped/other and the compared pairs before and
+after the run; server_cpu_us is the CPU the server process and its children used for the run, lib/load.sh).
+Compared pairs per second = pairs compared from the start of the run until the proxy is quiet after it,
+over wrk's duration.
 Ratios are computed per round (both scenarios of a ratio ran in the same round, minutes apart)
 and the median of those per-round ratios is reported: that cancels most of the drift a shared
 machine adds between rounds.
@@ -20,8 +22,10 @@ TARGETS = [
     ("shadow off ÷ plain YARP, req/s", "shadowproxy-off", "yarp", "rps", ">=", 0.95),
     ("shadow off ÷ plain YARP, p99", "shadowproxy-off", "yarp", "p99", "<=", 1.10),
     ("shadow 100% + diff ÷ nginx mirror, req/s", "shadowproxy-shadow", "nginx-mirror", "rps", ">=", 1.5),
-    ("slow-candidate p99 ÷ shadow-off p99", "shadowproxy-slow", "shadowproxy-off", "p99", "<=", 1.25),
-    ("slow-candidate p99 ÷ shadow-off p99, both at a fixed rate", "shadowproxy-slow-rate", "shadowproxy-off-rate", "p99", "<=", 1.25),
+    ("slow-candidate p99 ÷ shadow-off p99", "shadowproxy-slow", "shadowproxy-off", "p99", "<=", 1.10),
+    ("slow-candidate p99 ÷ shadow-off p99, both at a fixed rate", "shadowproxy-slow-rate", "shadowproxy-off-rate", "p99", "<=", 1.10),
+    ("shadow 100% + diff, adaptive ÷ Adaptive false, req/s", "shadowproxy-shadow", "shadowproxy-shadow-fixed", "rps", ">=", 0.95),
+    ("shadow 100% + diff, adaptive ÷ Adaptive false, compared pairs/s", "shadowproxy-shadow", "shadowproxy-shadow-fixed", "pairs", ">=", 0.95),
 ]
 
 # Shown for context, no target.
@@ -36,6 +40,10 @@ CONTEXT = [
     ("noise probe at 2 % ÷ probe off, req/s", "shadowproxy-shadow", "shadowproxy-noprobe", "rps"),
     ("noise probe at 2 % ÷ probe off, p99", "shadowproxy-shadow", "shadowproxy-noprobe", "p99"),
     ("noise probe at 2 % ÷ probe off, server CPU per request", "shadowproxy-shadow", "shadowproxy-noprobe", "cpu"),
+    ("slow candidate, Adaptive false: p99 ÷ shadow-off p99", "shadowproxy-slow-fixed", "shadowproxy-off", "p99"),
+    ("slow candidate, Adaptive false: p99 ÷ shadow-off p99, fixed rate", "shadowproxy-slow-fixed-rate", "shadowproxy-off-rate", "p99"),
+    ("slow candidate, compared pairs/s: adaptive ÷ Adaptive false", "shadowproxy-slow", "shadowproxy-slow-fixed", "pairs"),
+    ("slow candidate, compared pairs/s at a fixed rate: adaptive ÷ Adaptive false", "shadowproxy-slow-rate", "shadowproxy-slow-fixed-rate", "pairs"),
 ]
 
 
@@ -68,16 +76,19 @@ def parse_run(cells):
         "socket_errors": n["connect"] + n["read"] + n["write"] + n["timeout"],
         "rss": None if cells[3] in ("", "-") else int(cells[3]),
     }
-    run["completed"], run["dropped"] = shadow_delta(cells[4], cells[5])
+    run["completed"], run["dropped"], compared = shadow_delta(cells[4], cells[5])
+    run["pairs"] = None if compared is None else compared / (n["duration_us"] / 1e6)
     run["cpu"] = n["server_cpu_us"] / n["requests"] if "server_cpu_us" in n and n["requests"] else None
     return run
 
 
 def shadow_delta(before, after):
+    """(completed, dropped, compared) during the run; compared is None for rows written without it."""
     b, a = before.split(), after.split()
     if "-" in b or "-" in a:
-        return None, None
-    return int(a[0]) - int(b[0]), int(a[1]) - int(b[1])
+        return None, None, None
+    compared = int(a[3]) - int(b[3]) if len(a) > 3 and len(b) > 3 else None
+    return int(a[0]) - int(b[0]), int(a[1]) - int(b[1]), compared
 
 
 def read_results(path):
@@ -115,18 +126,18 @@ def shadow_cell(rs):
 
 
 def table(runs, labels, skipped):
-    yield ("| scenario | req/s (median) | p50 ms | p99 ms | server CPU µs / request | errors (HTTP ≥400 / socket) "
-           "| peak RSS MiB | shadows completed / dropped |")
-    yield "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    yield ("| scenario | req/s (median) | compared pairs/s (median) | p50 ms | p99 ms | server CPU µs / request "
+           "| errors (HTTP ≥400 / socket) | peak RSS MiB | shadows completed / dropped |")
+    yield "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for sid, label in labels.items():
         rs = runs.get(sid)
         if not rs:
             reason = skipped or "not run"
-            yield f"| {label} | not run: {reason} | | | | | | |"
+            yield f"| {label} | not run: {reason} | | | | | | | |"
             continue
         errors = f"{sum(r['http_errors'] for r in rs)} / {sum(r['socket_errors'] for r in rs)}"
         rss = max((r["rss"] for r in rs if r["rss"] is not None), default=None)
-        yield (f"| {label} | {fmt(median(r['rps'] for r in rs), ',.0f')} "
+        yield (f"| {label} | {fmt(median(r['rps'] for r in rs), ',.0f')} | {fmt(median(r['pairs'] for r in rs), ',.0f')} "
                f"| {fmt(median(r['p50'] for r in rs), '.2f')} | {fmt(median(r['p99'] for r in rs), '.2f')} "
                f"| {fmt(median(r['cpu'] for r in rs), '.1f')} | {errors} | {fmt(rss, 'd')} | {shadow_cell(rs)} |")
 
@@ -137,8 +148,9 @@ def per_round(runs, labels):
     yield "| --- |" + " ---: |" * len(rounds)
     for sid in labels:
         by_round = {r["round"]: r for r in runs.get(sid, [])}
-        cells = [f"{by_round[n]['rps']:,.0f} · {by_round[n]['p99']:.1f}" if n in by_round else "—"
-                 for n in rounds]
+        cells = [f"{by_round[n]['rps']:,.0f} · {by_round[n]['p99']:.2f}"
+                 + (f" · {by_round[n]['pairs']:,.0f}" if by_round[n]["pairs"] is not None else "")
+                 if n in by_round else "—" for n in rounds]
         yield f"| {sid} | " + " | ".join(cells) + " |"
 
 
@@ -206,7 +218,7 @@ def main(meta_path, results_path):
         print("\nChecks:\n")
         for note in notes:
             print(f"- {note}")
-    print("\n<details><summary>Per-round numbers (req/s · p99 ms)</summary>\n")
+    print("\n<details><summary>Per-round numbers (req/s · p99 ms · compared pairs/s)</summary>\n")
     print("\n".join(per_round(runs, labels)))
     print("\n</details>")
     print("\nHow to read this: benchmarks/README.md.")

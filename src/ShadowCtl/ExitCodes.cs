@@ -29,6 +29,12 @@ internal static class ExitCodes
     /// <summary>No answer at all: connection refused, DNS failure, timeout.</summary>
     public const int Unreachable = 7;
 
+    /// <summary><c>replay</c>: at least one exchange was answered differently from legacy (noise aside).</summary>
+    public const int DifferencesFound = 8;
+
+    /// <summary><c>replay</c>: nothing was compared (an empty corpus, or every exchange filtered out or skipped): no verdict.</summary>
+    public const int NothingReplayed = 9;
+
     /// <summary>Ctrl+C during a one-shot command: the shell's convention for "interrupted" (128 + SIGINT).</summary>
     public const int Interrupted = 130;
 
@@ -42,7 +48,10 @@ internal static class ExitCodes
             4  not found (404: unknown migration)
             5  rejected (400/409: invalid input, or not possible in the migration's current state)
             6  server error (5xx)
-            7  server unreachable (connection refused, timeout; set --server or SHADOWCTL_SERVER)
+            7  server unreachable (connection refused, timeout; set --server or SHADOWCTL_SERVER);
+               for replay also the --target
+            8  replay: differences found (an exchange answered differently from legacy, noise aside)
+            9  replay: nothing replayed (empty corpus, or every exchange filtered out or skipped)
           130  interrupted (Ctrl+C; status --watch exits 0)
         """;
 }

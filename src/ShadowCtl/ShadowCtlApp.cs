@@ -26,7 +26,8 @@ internal static class ShadowCtlApp
 
         // Only the real console may be cleared between --watch frames; a pipe or a test's writer gets plain frames.
         var interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
-        var root = BuildCommand(new CliEnvironment(handler, variable, interactive));
+        var errorIsTerminal = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+        var root = BuildCommand(new CliEnvironment(handler, variable, interactive, errorIsTerminal));
         var parseResult = root.Parse(args);
 
         if (parseResult.Action is ParseErrorAction)
@@ -54,7 +55,7 @@ internal static class ShadowCtlApp
 
         // A plain Command rather than RootCommand: RootCommand names itself after the host process
         // ("dotnet", "testhost"), and usage lines must say "shadowctl".
-        var root = new Command("shadowctl", "The command-line client of ShadowProxy's admin API: watch migrations, move them through their ramp, roll back, read differences.");
+        var root = new Command("shadowctl", "The command-line client of ShadowProxy's admin API: watch migrations, move them through their ramp, roll back, read differences, replay recorded traffic against a candidate build.");
         var help = new HelpOption();
         help.Action = new HelpWithExitCodes((HelpAction)help.Action!);
         root.Options.Add(help);
@@ -65,6 +66,7 @@ internal static class ShadowCtlApp
         }
 
         root.Subcommands.Add(StatusCommand.Create(runner));
+        root.Subcommands.Add(ReplayCommand.Create(runner));
         foreach (var command in RampCommands.Create(runner).Concat(DiffCommands.Create(runner)).Concat(ReportCommands.Create(runner)))
         {
             root.Subcommands.Add(command);

@@ -19,6 +19,9 @@ internal sealed class CommandContext(AdminClient client, bool json, TextWriter s
     /// <summary>Standard output is a terminal, so <c>--watch</c> may clear the screen between frames.</summary>
     public bool Interactive { get; } = interactive;
 
+    /// <summary>Standard error is a terminal, so a long command may draw a progress line there.</summary>
+    public bool ErrorIsTerminal { get; init; }
+
     /// <summary>Prints <paramref name="response"/>: as indented JSON with <c>--json</c>, else as <paramref name="render"/> draws it.</summary>
     public async Task<int> PrintAsync<T>(AdminResponse response, Action<StringBuilder, T> render)
     {

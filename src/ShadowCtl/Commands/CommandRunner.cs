@@ -4,8 +4,8 @@ using ShadowCtl.Api;
 
 namespace ShadowCtl.Commands;
 
-/// <summary>Where shadowctl runs: the HTTP handler to use (tests pass one), environment variables, and whether stdout is a terminal.</summary>
-internal sealed record CliEnvironment(HttpMessageHandler? Handler, Func<string, string?> Variable, bool Interactive);
+/// <summary>Where shadowctl runs: the HTTP handler to use (tests pass one), environment variables, and whether stdout (and stderr) is a terminal.</summary>
+internal sealed record CliEnvironment(HttpMessageHandler? Handler, Func<string, string?> Variable, bool Interactive, bool ErrorIsTerminal = false);
 
 /// <summary>
 /// Gives each command its action: resolves server and key, runs the command's body against the
@@ -30,7 +30,7 @@ internal sealed class CommandRunner(GlobalOptions options, CliEnvironment enviro
             var server = ResolveServer(parseResult);
             var key = parseResult.GetValue(Options.Key) ?? environment.Variable(GlobalOptions.KeyVariable);
             using var client = new AdminClient(server, key, environment.Handler);
-            var context = new CommandContext(client, parseResult.GetValue(Options.Json), stdout, stderr, environment.Interactive);
+            var context = new CommandContext(client, parseResult.GetValue(Options.Json), stdout, stderr, environment.Interactive) { ErrorIsTerminal = environment.ErrorIsTerminal };
             return await body(context, parseResult, cancellationToken).ConfigureAwait(false);
         }
         catch (UsageException ex)

@@ -19,12 +19,7 @@ internal static class StatusCommand
     {
         var name = new Argument<string?>("NAME") { Description = "One migration in detail (stages, counters, gates); all migrations when left out", Arity = ArgumentArity.ZeroOrOne };
         var watch = new Option<bool>("--watch", "-w") { Description = "Redraw the status live until Ctrl+C" };
-        var interval = new Option<TimeSpan>("--interval", "-n")
-        {
-            Description = "Time between redraws with --watch: 2s, 500ms, 1m [default: 2s]",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(2),
-            CustomParser = ParseInterval,
-        };
+        var interval = CommonSymbols.Duration("--interval", "Time between redraws with --watch: 2s, 500ms, 1m [default: 2s]", TimeSpan.FromSeconds(2), MinimumInterval, "-n");
 
         // For tests and scripts that want a bounded watch; not part of the documented surface.
         var count = new Option<int?>("--count") { Hidden = true, Description = "Stop --watch after this many frames" };
@@ -121,25 +116,4 @@ internal static class StatusCommand
 
     private static bool IsTransient(Exception ex) =>
         ex is ServerUnreachableException || (ex is AdminApiException api && api.ExitCode == ExitCodes.ServerError);
-
-    /// <summary><c>2s</c>, <c>500ms</c>, <c>1m</c>, a plain number of seconds, or a TimeSpan (<c>00:00:02</c>).</summary>
-    private static TimeSpan ParseInterval(ArgumentResult result)
-    {
-        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value.Trim() : string.Empty;
-        var (number, unit) = text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? (text[..^2], 0.001)
-            : text.EndsWith('s') || text.EndsWith('S') ? (text[..^1], 1.0)
-            : text.EndsWith('m') || text.EndsWith('M') ? (text[..^1], 60.0)
-            : (text, 1.0);
-
-        TimeSpan? value = double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
-            ? TimeSpan.FromSeconds(amount * unit)
-            : TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) ? span : null;
-        if (value is not { } interval || interval < MinimumInterval)
-        {
-            result.AddError($"--interval '{text}' is not a duration of at least {MinimumInterval.TotalMilliseconds:0}ms, e.g. 2s, 500ms or 1m.");
-            return default;
-        }
-
-        return interval;
-    }
 }

@@ -124,6 +124,10 @@ public static class ConfigValidator
         CheckJsonPaths(migration.Redact.JsonPaths, $"{key}:Redact:JsonPaths", errors);
         ValidateRamp(migration.Ramp, $"{key}:Ramp", errors);
         ValidateFailover(migration.Failover, $"{key}:Failover", errors);
+        if (migration.Replay.PerEndpoint is < 0 or > ReplayOptions.MaxPerEndpoint)
+        {
+            errors.Add(new($"{key}:Replay:PerEndpoint", $"{migration.Replay.PerEndpoint} is outside 0..{ReplayOptions.MaxPerEndpoint} (0 keeps no replay corpus)"));
+        }
         if (migration.Cohort.Source is CohortSourceKind.Header or CohortSourceKind.Cookie && string.IsNullOrWhiteSpace(migration.Cohort.Name))
         {
             errors.Add(new($"{key}:Cohort:From", "names no header or cookie"));
@@ -176,6 +180,10 @@ public static class ConfigValidator
 
         PositiveDuration(shadow.Timeout, $"{key}:Timeout", errors, MaxTimeout);
         Positive(shadow.MaxInFlight, $"{key}:MaxInFlight", errors, allowZero: true);
+        if (shadow.MinInFlight < 0 || (shadow.MaxInFlight >= 0 && shadow.MinInFlight > shadow.MaxInFlight))
+        {
+            errors.Add(new($"{key}:MinInFlight", "must be from 0 to MaxInFlight"));
+        }
     }
 
     private static void ValidateDiff(DiffOptions diff, string key, List<ConfigError> errors)

@@ -21,6 +21,8 @@ public sealed record MigrationOptions
     public RampOptions Ramp { get; init; } = new();
 
     public FailoverOptions Failover { get; init; } = new();
+
+    public ReplayOptions Replay { get; init; } = new();
 }
 
 /// <summary>A YARP route match: path template plus optional methods, hosts and headers.</summary>
@@ -67,7 +69,14 @@ public sealed record ShadowOptions
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The ceiling of shadows in flight; with <see cref="Adaptive"/> off, the limit itself.</summary>
     public int MaxInFlight { get; init; } = 512;
+
+    /// <summary>The floor of the adaptive limit (SPEC §14), so that comparisons never stop entirely.</summary>
+    public int MinInFlight { get; init; } = 1;
+
+    /// <summary>The limit follows what live traffic can spare (SPEC §14), between <see cref="MinInFlight"/> and <see cref="MaxInFlight"/>.</summary>
+    public bool Adaptive { get; init; } = true;
 }
 
 public sealed record DiffOptions

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using ShadowProxy.Core.Diff;
 
 namespace ShadowProxy.Core.Noise;
@@ -12,8 +11,7 @@ namespace ShadowProxy.Core.Noise;
 public sealed class NoiseRules
 {
     private readonly DiffEngine _engine;
-    private readonly FrozenDictionary<string, PathPatternSet> _marksByEndpoint;
-    private readonly PathPatternSet? _marksEverywhere;
+    private readonly EndpointNoise _marks;
 
     public NoiseRules(DiffEngine engine, IReadOnlyCollection<(string Path, string? Endpoint)> marks, ProbeNoise? probe)
     {
@@ -22,12 +20,7 @@ public sealed class NoiseRules
         _engine = engine;
         Marks = marks;
         Probe = probe;
-        var everywhere = marks.Where(m => m.Endpoint is null).Select(m => m.Path).ToList();
-        _marksEverywhere = everywhere.Count == 0 ? null : Compile(everywhere);
-        _marksByEndpoint = marks
-            .Where(m => m.Endpoint is not null)
-            .GroupBy(m => m.Endpoint!, StringComparer.Ordinal)
-            .ToFrozenDictionary(g => g.Key, g => Compile(everywhere.Concat(g.Select(m => m.Path))), StringComparer.Ordinal);
+        _marks = new EndpointNoise(marks);
     }
 
     public IReadOnlyCollection<(string Path, string? Endpoint)> Marks { get; }
@@ -35,8 +28,7 @@ public sealed class NoiseRules
     public ProbeNoise? Probe { get; }
 
     /// <summary>The marks that apply at <paramref name="endpoint"/> (for the diff engine), or null.</summary>
-    public PathPatternSet? MarksFor(string endpoint) =>
-        _marksByEndpoint.TryGetValue(endpoint, out var patterns) ? patterns : _marksEverywhere;
+    public PathPatternSet? MarksFor(string endpoint) => _marks.For(endpoint);
 
     /// <summary>Why a difference at <paramref name="path"/> of <paramref name="endpoint"/> is noise now, or null when it is a real one.</summary>
     public NoiseSource? SourceOf(string endpoint, string path)
@@ -95,8 +87,4 @@ public sealed class NoiseRules
     private static bool IsNoiseByNature(string path, DifferenceKind kind) => kind == DifferenceKind.Body && path == DiffEngine.BodyPath;
 
     private static bool IsNoiseByNature(string path, string kind) => kind == nameof(DifferenceKind.Body) && path == DiffEngine.BodyPath;
-
-    // A mark that does not compile (marks are validated when made) must not stop the others.
-    private static PathPatternSet Compile(IEnumerable<string> paths) =>
-        PathPatternSet.Compile(paths.Where(p => PathPatternSet.TryCompile([p], out _, out _)));
 }

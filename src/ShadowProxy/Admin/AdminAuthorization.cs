@@ -7,7 +7,7 @@ internal sealed record RequiredRole(AdminRole Role);
 
 /// <summary>
 /// The admin API's authentication and role check (SPEC §5): missing or unknown key → 401, too
-/// weak a role → 403, both as problem+json. The caller's name is left in
+/// weak a role → 403, both as problem+json, before the endpoint runs. The caller's name is left in
 /// <see cref="HttpContext.Items"/> for the audit log.
 /// </summary>
 internal static class AdminAuthorization
@@ -24,9 +24,23 @@ internal static class AdminAuthorization
 
     public static AdminRole Role(this HttpContext context) => context.Items[RoleItem] as AdminRole? ?? ApiKeyAuthenticator.OpenAccess.Role;
 
-    public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    /// <summary>Marks the endpoints (the <c>/api/v1</c> group) that need a key and a role.</summary>
+    public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(ApiKeyRequired.Instance);
+
+    /// <summary>
+    /// Middleware between routing and the endpoints: the check runs before any endpoint code, so before
+    /// any request body is read or bound (SPEC §15), whatever the endpoint does with it.
+    /// </summary>
+    public static Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        var context = invocation.HttpContext;
+        var endpoint = context.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<ApiKeyRequired>() is null)
+        {
+            return next(context);
+        }
+
         var authenticator = context.RequestServices.GetRequiredService<ApiKeyAuthenticator>();
         var identity = authenticator.Authenticate(context.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null);
         if (identity is null)
@@ -34,17 +48,22 @@ internal static class AdminAuthorization
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return AdminProblems.Unauthorized(context.Request.Headers.Authorization.Count == 0
                 ? "This endpoint needs an API key: send 'Authorization: Bearer <key>'."
-                : "The API key is not one of the configured keys.");
+                : "The API key is not one of the configured keys.").ExecuteAsync(context);
         }
 
-        var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredRole>()?.Role ?? AdminRole.Viewer;
+        var required = endpoint.Metadata.GetMetadata<RequiredRole>()?.Role ?? AdminRole.Viewer;
         if (identity.Role < required)
         {
-            return AdminProblems.Forbidden($"Key '{identity.Name}' has role {identity.Role}; this needs {required} or above.");
+            return AdminProblems.Forbidden($"Key '{identity.Name}' has role {identity.Role}; this needs {required} or above.").ExecuteAsync(context);
         }
 
         context.Items[ActorItem] = identity.Name;
         context.Items[RoleItem] = identity.Role;
-        return await next(invocation).ConfigureAwait(false);
+        return next(context);
+    }
+
+    private sealed class ApiKeyRequired
+    {
+        public static readonly ApiKeyRequired Instance = new();
     }
 }

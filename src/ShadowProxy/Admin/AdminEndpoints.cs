@@ -1,5 +1,6 @@
 using Prometheus;
 using ShadowProxy.Metrics;
+using ShadowProxy.Replay;
 using ShadowProxy.Storage;
 
 namespace ShadowProxy.Admin;
@@ -9,7 +10,9 @@ internal static class AdminEndpoints
 {
     public static void Configure(IApplicationBuilder admin)
     {
+        admin.UseMiddleware<AdminGuard>();
         admin.UseRouting();
+        admin.Use(AdminAuthorization.InvokeAsync);
         admin.UseEndpoints(endpoints =>
         {
             var metrics = endpoints.ServiceProvider.GetRequiredService<ProxyMetrics>();
@@ -18,11 +21,13 @@ internal static class AdminEndpoints
                 ? Results.Text(readiness.Describe() + "\n")
                 : Results.Text(readiness.Describe() + "\n", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapMetrics("/metrics", metrics.Registry);
+            endpoints.MapAdminOpenApi();
             Dashboard.DashboardEndpoints.Map(endpoints);
 
-            var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AdminAuthorization.FilterAsync).AddEndpointFilter(StoreUnavailableAsync);
+            var api = endpoints.MapGroup("/api/v1").RequireApiKey().AddEndpointFilter(StoreUnavailableAsync);
             api.MapMigrationEndpoints();
             api.MapDiffEndpoints();
+            api.MapExchangeEndpoints();
             api.MapVersionEndpoints();
             api.MapFallback(() => AdminProblems.NotFound("No such admin API endpoint; see SPEC §5 for the list."));
         });
@@ -54,6 +59,9 @@ internal sealed class ReadinessState
     public void MarkStarted() => _started = true;
 
     public void SetDegraded(string? reason) => _degradedReason = reason;
+
+    /// <summary>True while the shared store is unreachable or a change in force here is not yet written to it.</summary>
+    public bool IsStoreDegraded => _degradedReason is not null;
 
     /// <summary>A rejected configuration reload; the data path still serves on the last good one.</summary>
     public void SetConfigurationProblem(string? problem) => _configurationProblem = problem;

@@ -194,10 +194,10 @@ internal static class DiffEndpoints
             return UnknownMigration(name);
         }
 
-        var (request, error) = await ReadNoiseRequestAsync(context.Request, cancellationToken).ConfigureAwait(false);
+        var (request, problem) = await ReadNoiseRequestAsync(context.Request).ConfigureAwait(false);
         if (request is null)
         {
-            return BadRequest(error!);
+            return problem!;
         }
 
         var store = services.GetRequiredService<IStateStore>();
@@ -220,48 +220,41 @@ internal static class DiffEndpoints
     }
 
     /// <summary>The mark from the JSON body or, for clients that cannot send a DELETE body, from the query.</summary>
-    private static async Task<(NoiseRequest? Request, string? Error)> ReadNoiseRequestAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<(NoiseRequest? Request, IResult? Problem)> ReadNoiseRequestAsync(HttpRequest request)
     {
         NoiseRequest? body;
-        if (request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any()))
+        if (!AdminRequestBody.IsPresent(request))
         {
             body = new NoiseRequest(NullIfEmpty(request.Query["path"]), NullIfEmpty(request.Query["endpoint"]), NullIfEmpty(request.Query["reason"]));
         }
-        else if (!request.HasJsonContentType())
-        {
-            return (null, "Send the mark as JSON (Content-Type: application/json), e.g. {\"path\": \"$.meta.requestId\", \"endpoint\": \"GET /api/orders/{id}\"}.");
-        }
         else
         {
-            try
+            (body, var problem) = await AdminRequestBody.ReadAsync<NoiseRequest>(request).ConfigureAwait(false);
+            if (problem is not null)
             {
-                body = await request.ReadFromJsonAsync<NoiseRequest>(cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                return (null, "The body is not valid JSON: " + ex.Message);
+                return (null, problem);
             }
         }
 
         if (string.IsNullOrEmpty(body?.Path))
         {
-            return (null, "path is required, e.g. {\"path\": \"$.meta.requestId\"}.");
+            return (null, BadRequest("path is required, e.g. {\"path\": \"$.meta.requestId\"}."));
         }
 
         if (!NoisePathPrefixes.Any(prefix => body.Path.StartsWith(prefix, StringComparison.Ordinal)))
         {
-            return (null, $"path '{body.Path}' is not a difference path: it starts with '$' (JSON), 'header:', 'status', 'body' or 'line:'.");
+            return (null, BadRequest($"path '{body.Path}' is not a difference path: it starts with '$' (JSON), 'header:', 'status', 'body' or 'line:'."));
         }
 
         // The same syntax the diff engine accepts for IgnoreJsonPaths, so a mark never fails to apply.
         if (!PathPatternSet.TryCompile([body.Path], out _, out var syntax))
         {
-            return (null, "path " + syntax["[0]: ".Length..] + ".");
+            return (null, BadRequest("path " + syntax["[0]: ".Length..] + "."));
         }
 
         if (body.Path.Length > MaxNoiseFieldLength || body.Endpoint?.Length > MaxNoiseFieldLength || body.Reason?.Length > MaxNoiseFieldLength)
         {
-            return (null, $"path, endpoint and reason are at most {MaxNoiseFieldLength} characters each.");
+            return (null, BadRequest($"path, endpoint and reason are at most {MaxNoiseFieldLength} characters each."));
         }
 
         return (body, null);

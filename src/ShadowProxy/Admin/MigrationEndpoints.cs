@@ -6,6 +6,7 @@ using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Core.Storage;
+using ShadowProxy.Core.Text;
 using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Admin;
@@ -13,8 +14,6 @@ namespace ShadowProxy.Admin;
 /// <summary>SPEC §5: migrations, their ramp commands, the audit log and the legacy-vs-candidate report.</summary>
 internal static class MigrationEndpoints
 {
-    private const int MaxBodyBytes = 64 * 1024;
-
     public static RouteGroupBuilder MapMigrationEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("migrations", (MigrationRegistry registry, TimeProvider time) =>
@@ -46,14 +45,14 @@ internal static class MigrationEndpoints
         api.MapGet("audit", AuditAsync);
         api.MapGet("whoami", (HttpContext context, ApiKeyAuthenticator authenticator) =>
             Results.Ok(new WhoAmI(context.Actor(), context.Role().ToString(), authenticator.IsOpen)));
-        api.MapGet("migrations/{name}/report", (string name, string? format, MigrationRegistry registry, EndpointReport report, TimeProvider time) =>
+        api.MapGet("migrations/{name}/report", async (string name, string? format, MigrationRegistry registry, SharedCounters counters, TimeProvider time, CancellationToken cancellationToken) =>
         {
             if (!registry.TryGet(name, out var migration))
             {
                 return AdminProblems.UnknownMigration(name);
             }
 
-            var rows = report.Rows(migration.Name);
+            var rows = await counters.ReportAsync(migration, cancellationToken).ConfigureAwait(false);
             return format switch
             {
                 null or "json" => Results.Ok(new MigrationReport(migration.Name, time.GetUtcNow(), Totals(rows), rows)),
@@ -72,10 +71,10 @@ internal static class MigrationEndpoints
             return AdminProblems.UnknownMigration(name);
         }
 
-        var (body, error) = await CommandBody.ReadAsync(context.Request).ConfigureAwait(false);
-        if (error is not null)
+        var (body, problem) = await CommandBody.ReadAsync(context.Request).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return AdminProblems.BadRequest(error);
+            return problem;
         }
 
         if (requireWeight && body.Weight is null)
@@ -94,10 +93,10 @@ internal static class MigrationEndpoints
 
     private static async Task<IResult> RollbackAllAsync(HttpContext context, MigrationController controller, MigrationRegistry registry, TimeProvider time)
     {
-        var (body, error) = await CommandBody.ReadAsync(context.Request).ConfigureAwait(false);
-        if (error is not null)
+        var (body, problem) = await CommandBody.ReadAsync(context.Request).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return AdminProblems.BadRequest(error);
+            return problem;
         }
 
         // Every migration at once: one slow store write must not hold back the others.
@@ -132,7 +131,7 @@ internal static class MigrationEndpoints
         var snapshot = migration.Current;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"# {migration.Name}: legacy vs candidate\n\n");
-        text.Append(CultureInfo.InvariantCulture, $"Stage **{snapshot.Stage}**, weight **{snapshot.Weight}%**, status **{snapshot.Status}**, at {now:u}. Mirrored traffic since start.\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"Stage **{snapshot.Stage}**, weight **{snapshot.Weight}%**, status **{snapshot.Status}**, at {now:u}. Mirrored traffic of every instance, kept across restarts.\n\n");
         text.Append("| endpoint | legacy req | legacy err | legacy p50/p95/p99 ms | candidate req | candidate err | candidate p50/p95/p99 ms | diff rate | breaking | risky | cosmetic |\n");
         text.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         foreach (var row in rows)
@@ -151,31 +150,19 @@ internal static class MigrationEndpoints
     /// <summary>The optional JSON body of a command: <c>{"reason": "...", "weight": 12.5}</c>.</summary>
     private readonly record struct CommandBody(string? Reason, decimal? Weight)
     {
-        public static async Task<(CommandBody Body, string? Error)> ReadAsync(HttpRequest request)
+        public static async Task<(CommandBody Body, IResult? Problem)> ReadAsync(HttpRequest request)
         {
-            if (request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any()))
+            var (document, problem) = await AdminRequestBody.ReadJsonAsync(request).ConfigureAwait(false);
+            if (document is null)
             {
-                return (default, null);
+                return (default, problem);
             }
 
-            if (request.ContentLength > MaxBodyBytes)
+            using (document)
             {
-                return (default, $"The body is larger than {MaxBodyBytes} bytes.");
-            }
-
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted).ConfigureAwait(false);
-            if (buffer.Length == 0)
-            {
-                return (default, null);
-            }
-
-            try
-            {
-                using var document = JsonDocument.Parse(buffer.ToArray());
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
                 {
-                    return (default, "The body must be a JSON object, e.g. {\"reason\": \"candidate returns 500s\"}.");
+                    return (default, AdminProblems.BadRequest("The body must be a JSON object, e.g. {\"reason\": \"candidate returns 500s\"}."));
                 }
 
                 string? reason = null;
@@ -188,27 +175,25 @@ internal static class MigrationEndpoints
                             reason = property.Value.ValueKind == JsonValueKind.Null ? null : property.Value.GetString();
                             if (reason?.Length > 1000)
                             {
-                                return (default, "reason is longer than 1000 characters.");
+                                return (default, AdminProblems.BadRequest("reason is longer than 1000 characters."));
                             }
 
                             break;
-                        case "weight" when property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetDecimal(out var w):
+
+                        // Exactly the number written: 1e-30 is not silently 0 (SPEC §15); range and decimals are the ramp's to judge.
+                        case "weight" when property.Value.ValueKind == JsonValueKind.Number && ExactDecimal.TryParse(property.Value.GetRawText(), out var w):
                             weight = w;
                             break;
                         case "weight":
-                            return (default, $"weight must be a number of percent, got {property.Value.GetRawText()}.");
+                            return (default, AdminProblems.BadRequest("weight must be a number of percent from 0 to 100 with at most two decimals, e.g. 12.5."));
                         case "reason":
-                            return (default, "reason must be a string.");
+                            return (default, AdminProblems.BadRequest("reason must be a string."));
                         default:
-                            return (default, $"Unknown field '{property.Name}' (known: reason, weight).");
+                            return (default, AdminProblems.BadRequest($"Unknown field '{property.Name}' (known: reason, weight)."));
                     }
                 }
 
                 return (new CommandBody(reason, weight), null);
-            }
-            catch (JsonException ex)
-            {
-                return (default, "The body is not valid JSON: " + ex.Message);
             }
         }
     }
@@ -237,7 +222,7 @@ internal sealed record MigrationView(
         var snapshot = migration.Current;
         var state = snapshot.State;
         var ramp = snapshot.Options.Ramp;
-        var metrics = migration.Metrics;
+        var totals = CounterTotals.Of(migration);
         return new MigrationView(
             migration.Name,
             snapshot.Status.ToString(),
@@ -252,14 +237,7 @@ internal sealed record MigrationView(
             state.StageStartedAt,
             Math.Max(0, (now - state.StageStartedAt).TotalSeconds),
             state.StatusReason,
-            new MigrationCounters(
-                (long)metrics.Match.Value,
-                (long)metrics.Diff.Value,
-                (long)metrics.Noise.Value,
-                (long)metrics.LegacyServed,
-                (long)metrics.CandidateServed,
-                (long)metrics.Failovers.Value,
-                migration.ShadowInFlight),
+            new MigrationCounters(totals.Match, totals.Diff, totals.Noise, totals.LegacyRequests, totals.CandidateRequests, totals.Failovers, migration.ShadowInFlight, migration.ShadowBudget.Limit),
             GatesView.From(migration.LastGateReport ?? GateEvaluator.Evaluate(migration.GateSnapshot(now), ramp.Gates), ramp.Gates));
     }
 }
@@ -278,7 +256,8 @@ internal sealed record RollbackAllItem(string Result, MigrationView Migration);
 
 internal sealed record StageView(string Name, decimal Weight, double MinDurationSeconds, bool Shadow);
 
-internal sealed record MigrationCounters(long Match, long Diff, long Noise, long LegacyRequests, long CandidateRequests, long Failovers, int ShadowInFlight);
+/// <param name="ShadowLimit">Shadows allowed in flight now (SPEC §14: adaptive, or MaxInFlight).</param>
+internal sealed record MigrationCounters(long Match, long Diff, long Noise, long LegacyRequests, long CandidateRequests, long Failovers, int ShadowInFlight, int ShadowLimit);
 
 internal sealed record GatesView(string Verdict, string? FailureReason, double WindowSeconds, int MinSamples, IReadOnlyList<GateView> Gates)
 {

@@ -82,42 +82,8 @@ internal sealed class DiffStoreSink(DiffRecorder recorder) : IComparisonSink
 
     private static StoredSample Sample(ShadowExchange exchange, Redactor redactor, long maxDecodedBytes) => new()
     {
-        Request = new StoredRequest
-        {
-            Method = exchange.Method,
-            Path = exchange.Path,
-            Query = exchange.Query,
-            Headers = redactor.RedactHeaders(exchange.RequestHeaders),
-            Body = exchange.RequestBody is { Length: > 0 } body ? Body(body.Span, body.Overflowed, body.TotalBytes, redactor) : null,
-        },
-        Legacy = Response(exchange.Legacy, redactor, maxDecodedBytes),
-        Candidate = Response(exchange.Candidate, redactor, maxDecodedBytes),
+        Request = SampleCapture.Request(exchange, redactor),
+        Legacy = SampleCapture.Response(exchange.Legacy, redactor, maxDecodedBytes),
+        Candidate = SampleCapture.Response(exchange.Candidate, redactor, maxDecodedBytes),
     };
-
-    private static StoredResponse Response(CapturedResponse response, Redactor redactor, long maxDecodedBytes)
-    {
-        if (response.Failure != BackendFailure.None)
-        {
-            return new StoredResponse { Status = 0, DurationMs = response.Duration.TotalMilliseconds, Failure = response.FailureDetail ?? response.Failure.ToString() };
-        }
-
-        // Samples show what a person would read: the body with its Content-Encoding removed.
-        using var decoded = ContentDecoder.Decode(response.Body, response.GetHeader("Content-Encoding"), Math.Min(maxDecodedBytes, StoredBody.MaxBytes * 4L));
-        var body = decoded.Status == DecodeStatus.Decoded
-            ? Body(decoded.Bytes.Span, response.BodyTruncated, null, redactor)
-            : new StoredBody($"(body not stored: {decoded.Detail ?? decoded.Status.ToString()})", Base64: false, Truncated: true, response.BodyBytesSeen);
-        return new StoredResponse
-        {
-            Status = response.StatusCode,
-            Headers = redactor.RedactHeaders(response.Headers),
-            Body = body,
-            DurationMs = response.Duration.TotalMilliseconds,
-        };
-    }
-
-    // A cut-off JSON body cannot be parsed, so its redacted paths cannot be found: it is not kept.
-    private static StoredBody Body(ReadOnlySpan<byte> bytes, bool truncated, long? length, Redactor redactor) =>
-        truncated
-            ? new StoredBody("(body not stored: it was cut at the capture limit and could not be redacted)", Base64: false, Truncated: true, length ?? bytes.Length)
-            : StoredBody.Create(redactor.RedactJsonBody(bytes), alreadyTruncated: false, length ?? bytes.Length);
 }

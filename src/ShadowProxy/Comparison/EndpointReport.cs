@@ -3,6 +3,7 @@ using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Gates;
+using ShadowProxy.Core.Storage;
 using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Comparison;
@@ -36,6 +37,44 @@ internal sealed class EndpointReport : IComparisonSink
             ? endpoints.OrderByDescending(e => e.Value.Comparisons + e.Value.Legacy.Requests).Select(e => e.Value.ToRow(e.Key)).ToList()
             : [];
 
+    /// <summary>This process's tallies of <paramref name="migration"/> since start, as shared counters (<see cref="CounterKeys"/>), added to <paramref name="into"/>.</summary>
+    public void ExportCounters(string migration, Dictionary<string, long> into)
+    {
+        if (!_byMigration.TryGetValue(migration, out var endpoints))
+        {
+            return;
+        }
+
+        foreach (var (endpoint, tally) in endpoints)
+        {
+            tally.Export(endpoint, into);
+        }
+    }
+
+    /// <summary>Report rows from shared counters (every instance's tallies added up), busiest first, at most <see cref="MaxEndpoints"/>.</summary>
+    public static IReadOnlyList<EndpointRow> RowsFrom(IReadOnlyDictionary<string, long> counters)
+    {
+        var byEndpoint = new Dictionary<string, Dictionary<string, long>>(StringComparer.Ordinal);
+        foreach (var (key, value) in counters)
+        {
+            if (CounterKeys.TryParseEndpoint(key, out var endpoint, out var field))
+            {
+                if (!byEndpoint.TryGetValue(endpoint, out var fields))
+                {
+                    byEndpoint[endpoint] = fields = new Dictionary<string, long>(StringComparer.Ordinal);
+                }
+
+                fields[field] = value;
+            }
+        }
+
+        return byEndpoint
+            .Select(e => EndpointTally.RowFrom(e.Key, e.Value))
+            .OrderByDescending(r => r.Comparisons + r.Legacy.Requests)
+            .Take(MaxEndpoints)
+            .ToList();
+    }
+
     private EndpointTally Tally(string migration, string endpoint)
     {
         var endpoints = _byMigration.GetOrAdd(migration, _ => new ConcurrentDictionary<string, EndpointTally>(StringComparer.Ordinal));
@@ -47,6 +86,15 @@ internal sealed class EndpointReport : IComparisonSink
         return endpoints.Count >= MaxEndpoints
             ? endpoints.GetOrAdd(OtherEndpoint, _ => new EndpointTally())
             : endpoints.GetOrAdd(endpoint, _ => new EndpointTally());
+    }
+
+    // Zeros are not shared counters: nothing to add, nothing to store.
+    private static void Add(Dictionary<string, long> into, string key, long value)
+    {
+        if (value != 0)
+        {
+            into[key] = into.GetValueOrDefault(key) + value;
+        }
     }
 
     private sealed class EndpointTally
@@ -79,6 +127,33 @@ internal sealed class EndpointReport : IComparisonSink
             {
                 Interlocked.Increment(ref _noise);
             }
+        }
+
+        public void Export(string endpoint, Dictionary<string, long> into)
+        {
+            Add(into, CounterKeys.Endpoint(endpoint, CounterKeys.Fields.Comparisons), Comparisons);
+            Add(into, CounterKeys.Endpoint(endpoint, CounterKeys.Fields.Diffs), Interlocked.Read(ref _diffs));
+            Add(into, CounterKeys.Endpoint(endpoint, CounterKeys.Fields.Noise), Interlocked.Read(ref _noise));
+            foreach (var severity in (ReadOnlySpan<DiffSeverity>)[DiffSeverity.Breaking, DiffSeverity.Risky, DiffSeverity.Cosmetic])
+            {
+                Add(into, CounterKeys.Endpoint(endpoint, CounterKeys.Fields.Severity(severity)), Interlocked.Read(ref _bySeverity[(int)severity]));
+            }
+
+            Legacy.Export(endpoint, legacy: true, into);
+            Candidate.Export(endpoint, legacy: false, into);
+        }
+
+        public static EndpointRow RowFrom(string endpoint, IReadOnlyDictionary<string, long> fields)
+        {
+            var comparisons = fields.GetValueOrDefault(CounterKeys.Fields.Comparisons);
+            var diffs = fields.GetValueOrDefault(CounterKeys.Fields.Diffs);
+            return new EndpointRow(endpoint, BackendTally.SideFrom(fields, legacy: true), BackendTally.SideFrom(fields, legacy: false), comparisons, diffs,
+                fields.GetValueOrDefault(CounterKeys.Fields.Noise), comparisons == 0 ? null : (double)diffs / comparisons)
+            {
+                Breaking = fields.GetValueOrDefault(CounterKeys.Fields.Severity(DiffSeverity.Breaking)),
+                Risky = fields.GetValueOrDefault(CounterKeys.Fields.Severity(DiffSeverity.Risky)),
+                Cosmetic = fields.GetValueOrDefault(CounterKeys.Fields.Severity(DiffSeverity.Cosmetic)),
+            };
         }
 
         public EndpointRow ToRow(string endpoint)
@@ -114,13 +189,39 @@ internal sealed class EndpointReport : IComparisonSink
             _latency.Record(response.Duration);
         }
 
-        public BackendSide ToSide()
+        public BackendSide ToSide() => Side(Requests, Interlocked.Read(ref _errors), _latency);
+
+        public void Export(string endpoint, bool legacy, Dictionary<string, long> into)
         {
-            var requests = Requests;
-            var errors = Interlocked.Read(ref _errors);
-            return new BackendSide(requests, errors, requests == 0 ? null : (double)errors / requests,
-                Ms(_latency.Percentile(50)), Ms(_latency.Percentile(95)), Ms(_latency.Percentile(99)));
+            Add(into, CounterKeys.Endpoint(endpoint, legacy ? CounterKeys.Fields.LegacyRequests : CounterKeys.Fields.CandidateRequests), Requests);
+            Add(into, CounterKeys.Endpoint(endpoint, legacy ? CounterKeys.Fields.LegacyErrors : CounterKeys.Fields.CandidateErrors), Interlocked.Read(ref _errors));
+            var buckets = _latency.ExportCounts();
+            for (var i = 0; i < buckets.Length; i++)
+            {
+                Add(into, CounterKeys.Endpoint(endpoint, CounterKeys.Fields.Latency(legacy, i)), buckets[i]);
+            }
         }
+
+        public static BackendSide SideFrom(IReadOnlyDictionary<string, long> fields, bool legacy)
+        {
+            var buckets = new long[LatencyHistogram.BucketCount];
+            foreach (var (field, count) in fields)
+            {
+                if (CounterKeys.TryParseLatency(field, out var isLegacy, out var index) && isLegacy == legacy && index < buckets.Length)
+                {
+                    buckets[index] = count;
+                }
+            }
+
+            return Side(
+                fields.GetValueOrDefault(legacy ? CounterKeys.Fields.LegacyRequests : CounterKeys.Fields.CandidateRequests),
+                fields.GetValueOrDefault(legacy ? CounterKeys.Fields.LegacyErrors : CounterKeys.Fields.CandidateErrors),
+                LatencyHistogram.FromCounts(buckets));
+        }
+
+        private static BackendSide Side(long requests, long errors, LatencyHistogram latency) =>
+            new(requests, errors, requests == 0 ? null : (double)errors / requests,
+                Ms(latency.Percentile(50)), Ms(latency.Percentile(95)), Ms(latency.Percentile(99)));
 
         private static double? Ms(TimeSpan? value) => value is { } v ? Math.Round(v.TotalMilliseconds, 2) : null;
     }

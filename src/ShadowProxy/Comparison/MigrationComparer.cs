@@ -13,7 +13,7 @@ namespace ShadowProxy.Comparison;
 internal sealed class MigrationComparer
 {
     public MigrationComparer(MigrationOptions options, IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks, ProbeNoise? probe)
-        : this(new DiffEngine(WithVersionHeaderIgnored(options)), new Redactor(options.Redact), noiseMarks, probe)
+        : this(WithVersionHeaderIgnored(options), new Redactor(options.Redact), noiseMarks, probe)
     {
     }
 
@@ -21,12 +21,21 @@ internal sealed class MigrationComparer
     private static DiffOptions WithVersionHeaderIgnored(MigrationOptions options) =>
         options.Candidate.VersionHeader is { } header ? options.Diff with { IgnoreHeaders = [.. options.Diff.IgnoreHeaders, header] } : options.Diff;
 
-    private MigrationComparer(DiffEngine engine, Redactor redactor, IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks, ProbeNoise? probe)
+    private MigrationComparer(DiffOptions diff, Redactor redactor, IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks, ProbeNoise? probe)
+        : this(diff, new DiffEngine(diff), redactor, noiseMarks, probe)
     {
+    }
+
+    private MigrationComparer(DiffOptions diff, DiffEngine engine, Redactor redactor, IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks, ProbeNoise? probe)
+    {
+        Diff = diff;
         Engine = engine;
         Redactor = redactor;
         Noise = new NoiseRules(engine, noiseMarks, probe);
     }
+
+    /// <summary>The diff rules the engine was built from, as in force (the candidate's version header ignored): what a replay export carries.</summary>
+    public DiffOptions Diff { get; }
 
     public DiffEngine Engine { get; }
 
@@ -40,7 +49,7 @@ internal sealed class MigrationComparer
     public PathPatternSet? NoiseFor(string endpoint) => Noise.MarksFor(endpoint);
 
     /// <summary>The same engine and redactor with other noise marks.</summary>
-    public MigrationComparer WithNoiseMarks(IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks) => new(Engine, Redactor, noiseMarks, Noise.Probe);
+    public MigrationComparer WithNoiseMarks(IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks) => new(Diff, Engine, Redactor, noiseMarks, Noise.Probe);
 
     /// <summary>Compares a pair and judges it by every noise rule in force (the engine knows configuration and marks; the probe's noise is added here).</summary>
     public ComparisonResult Compare(Core.Comparison.CapturedResponse legacy, Core.Comparison.CapturedResponse candidate, string endpoint) =>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Diff;
+using ShadowProxy.Core.Notifications;
+using ShadowProxy.Core.Text;
 
 namespace ShadowProxy.Configuration;
 
@@ -33,7 +35,7 @@ internal sealed class ConfigReader
 
     private ShadowProxyOptions ReadRoot(Node node)
     {
-        node.Expect(_errors, "Listen", "Admin", "Store", "Limits", "Tls", "Migrations");
+        node.Expect(_errors, "Listen", "Admin", "Store", "Limits", "Tls", "Migrations", "Notifications");
         var tls = node.Child("Tls");
         tls.Expect(_errors, "CertificatePath", "KeyPath", "Password");
         var defaults = new ShadowProxyOptions();
@@ -45,6 +47,52 @@ internal sealed class ConfigReader
             Limits = ReadLimits(node.Child("Limits")),
             Tls = new TlsOptions { CertificatePath = String(tls.Child("CertificatePath")), KeyPath = String(tls.Child("KeyPath")), Password = String(tls.Child("Password")) },
             Migrations = node.Child("Migrations").Children().Select(ReadMigration).ToList(),
+            Notifications = ReadNotifications(node.Child("Notifications")),
+        };
+    }
+
+    private NotificationsOptions ReadNotifications(Node node)
+    {
+        node.Expect(_errors, "Webhooks");
+        return new NotificationsOptions { Webhooks = node.Child("Webhooks").Items().Select(ReadWebhook).ToList() };
+    }
+
+    /// <summary>A webhook; its URL may hold a secret (Slack's does), so errors name the key, never the value.</summary>
+    private WebhookOptions ReadWebhook(Node node)
+    {
+        node.Expect(_errors, "Url", "Events", "Format");
+        var url = new Uri("http://invalid.invalid/");
+        if (Required(node.Child("Url"), "an absolute http:// or https:// URL to POST notifications to"))
+        {
+            if (Uri.TryCreate(node.Child("Url").Value, UriKind.Absolute, out var parsed) && (parsed.Scheme == Uri.UriSchemeHttp || parsed.Scheme == Uri.UriSchemeHttps))
+            {
+                url = parsed;
+            }
+            else
+            {
+                _errors.Add(new(node.Child("Url").Path, "is not an absolute http:// or https:// URL"));
+            }
+        }
+
+        var events = new List<NotificationEvent>();
+        var names = StringList(node.Child("Events"));
+        for (var i = 0; names is not null && i < names.Count; i++)
+        {
+            if (NotificationEvents.TryParse(names[i], out var value))
+            {
+                events.Add(value);
+            }
+            else
+            {
+                _errors.Add(new($"{node.Child("Events").Path}[{i}]", $"'{names[i]}' is not an event; use {string.Join(", ", NotificationEvents.All)}"));
+            }
+        }
+
+        return new WebhookOptions
+        {
+            Url = url,
+            Events = names is null ? new WebhookOptions { Url = url }.Events : events.Distinct().ToList(),
+            Format = Enum(node.Child("Format"), WebhookFormat.Json),
         };
     }
 
@@ -125,7 +173,7 @@ internal sealed class ConfigReader
 
     private MigrationOptions ReadMigration(Node node)
     {
-        node.Expect(_errors, "Routes", "Legacy", "Candidate", "Shadow", "Diff", "Redact", "Cohort", "Ramp", "Failover");
+        node.Expect(_errors, "Routes", "Legacy", "Candidate", "Shadow", "Diff", "Redact", "Cohort", "Ramp", "Failover", "Replay");
         var cohortNode = node.Child("Cohort");
         cohortNode.Expect(_errors, "From");
         var cohort = new CohortOptions();
@@ -149,6 +197,7 @@ internal sealed class ConfigReader
             Cohort = cohort,
             Ramp = ReadRamp(node.Child("Ramp")),
             Failover = ReadFailover(node.Child("Failover")),
+            Replay = ReadReplay(node.Child("Replay")),
         };
     }
 
@@ -196,8 +245,9 @@ internal sealed class ConfigReader
 
     private ShadowOptions ReadShadow(Node node)
     {
-        node.Expect(_errors, "Enabled", "SamplePercent", "Methods", "MaxBodyBytes", "Timeout", "MaxInFlight");
+        node.Expect(_errors, "Enabled", "SamplePercent", "Methods", "MaxBodyBytes", "Timeout", "MaxInFlight", "MinInFlight", "Adaptive");
         var defaults = new ShadowOptions();
+        var maxInFlight = Int(node.Child("MaxInFlight")) ?? defaults.MaxInFlight;
         return new ShadowOptions
         {
             Enabled = Bool(node.Child("Enabled")) ?? defaults.Enabled,
@@ -205,7 +255,10 @@ internal sealed class ConfigReader
             Methods = StringList(node.Child("Methods"))?.Select(m => m.ToUpperInvariant()).ToList() ?? defaults.Methods,
             MaxBodyBytes = Long(node.Child("MaxBodyBytes")) ?? defaults.MaxBodyBytes,
             Timeout = Duration(node.Child("Timeout")) ?? defaults.Timeout,
-            MaxInFlight = Int(node.Child("MaxInFlight")) ?? defaults.MaxInFlight,
+            MaxInFlight = maxInFlight,
+            // The default floor never exceeds the ceiling: MaxInFlight 0 (no shadows) needs no MinInFlight 0 beside it.
+            MinInFlight = Int(node.Child("MinInFlight")) ?? Math.Clamp(defaults.MinInFlight, 0, Math.Max(0, maxInFlight)),
+            Adaptive = Bool(node.Child("Adaptive")) ?? defaults.Adaptive,
         };
     }
 
@@ -349,6 +402,12 @@ internal sealed class ConfigReader
         };
     }
 
+    private ReplayOptions ReadReplay(Node node)
+    {
+        node.Expect(_errors, "PerEndpoint");
+        return new ReplayOptions { PerEndpoint = Int(node.Child("PerEndpoint")) ?? new ReplayOptions().PerEndpoint };
+    }
+
     private bool Required(Node node, string what)
     {
         if (node.Exists)
@@ -386,7 +445,8 @@ internal sealed class ConfigReader
 
     private double? Double(Node node) => Parse(node, (string s, out double v) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && double.IsFinite(v), "a number");
 
-    private decimal? Decimal(Node node) => Parse(node, (string s, out decimal v) => decimal.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v), "a number");
+    // Exact: a value a decimal would round (1e-30) is refused, not silently changed into another setting.
+    private decimal? Decimal(Node node) => Parse<decimal>(node, ExactDecimal.TryParse, "a number (exactly representable, e.g. 12.5)");
 
     private TimeSpan? Duration(Node node) => Parse(node, (string s, out TimeSpan v) => TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out v), "a duration (hh:mm:ss or d.hh:mm:ss)");
 

@@ -15,7 +15,7 @@ namespace ShadowProxy.Hosting;
 /// as at start-up. A valid edit is applied without a restart (migrations' options, new and removed
 /// migrations, their routes); an invalid one is rejected with every offending key logged, the last
 /// good configuration stays in force, and <c>/readyz</c> says the file is invalid until it is fixed.
-/// Listeners, admin keys, the store and limits need a restart: a change to them is logged, not applied.
+/// Listeners, admin keys, the store, limits and notifications need a restart: a change to them is logged, not applied.
 /// </summary>
 internal sealed partial class ConfigReloader(
     IConfiguration configuration,
@@ -67,12 +67,13 @@ internal sealed partial class ConfigReloader(
         var next = ConfigReader.Read(configuration, out var errors);
         if (next is null)
         {
+            // Named by key, never by value (SPEC §15): readyz needs no key to read, and logs travel far.
             foreach (var error in errors)
             {
-                LogRejected(logger, error.ToString());
+                LogRejected(logger, ConfigErrorText.WithoutValue(error, configuration));
             }
 
-            readiness.SetConfigurationProblem($"configuration file invalid, last good configuration in force: {errors[0]}" + (errors.Count > 1 ? $" (and {errors.Count - 1} more)" : string.Empty));
+            readiness.SetConfigurationProblem("configuration file invalid, last good configuration in force; refused: " + ConfigErrorText.Keys(errors));
             metrics.ConfigReloads.WithLabels("rejected").Inc();
             return;
         }
@@ -103,7 +104,7 @@ internal sealed partial class ConfigReloader(
             LogMigrationRemoved(logger, removed.Name);
         }
 
-        _current = next with { Listen = _current.Listen, Admin = _current.Admin, Store = _current.Store, Limits = _current.Limits, Tls = _current.Tls };
+        _current = next with { Listen = _current.Listen, Admin = _current.Admin, Store = _current.Store, Limits = _current.Limits, Tls = _current.Tls, Notifications = _current.Notifications };
         readiness.SetConfigurationProblem(null);
         metrics.ConfigReloads.WithLabels("applied").Inc();
         LogApplied(logger, next.Migrations.Count);
@@ -134,6 +135,11 @@ internal sealed partial class ConfigReloader(
         if (current.Limits != next.Limits || current.Tls != next.Tls)
         {
             LogNeedsRestart(logger, root + ":Limits/Tls");
+        }
+
+        if (JsonSerializer.Serialize(current.Notifications) != JsonSerializer.Serialize(next.Notifications))
+        {
+            LogNeedsRestart(logger, root + ":Notifications");
         }
     }
 

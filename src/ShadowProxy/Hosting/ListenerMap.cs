@@ -17,10 +17,10 @@ internal enum ListenScheme
 
 internal sealed class ListenerMap
 {
-    private readonly List<ListenOptions> _admin = [];
+    private readonly List<(ListenOptions Options, ListenScheme Scheme)> _admin = [];
     private readonly List<(ListenOptions Options, ListenScheme Scheme)> _proxy = [];
 
-    public void AddAdmin(ListenOptions options) => _admin.Add(options);
+    public void AddAdmin(ListenOptions options, ListenScheme scheme = ListenScheme.Http) => _admin.Add((options, scheme));
 
     public void AddProxy(ListenOptions options, ListenScheme scheme) => _proxy.Add((options, scheme));
 
@@ -29,7 +29,7 @@ internal sealed class ListenerMap
         var port = context.Connection.LocalPort;
         foreach (var listener in _admin)
         {
-            if (listener.IPEndPoint?.Port == port)
+            if (listener.Options.IPEndPoint?.Port == port)
             {
                 return true;
             }
@@ -41,7 +41,7 @@ internal sealed class ListenerMap
     /// <summary>Bound proxy addresses; h2c listeners show as http:// (clients then ask for HTTP/2 by version).</summary>
     public IReadOnlyList<Uri> ProxyAddresses => _proxy.Select(p => Address(p.Options, p.Scheme)).ToList();
 
-    public IReadOnlyList<Uri> AdminAddresses => _admin.Select(a => Address(a, ListenScheme.Http)).ToList();
+    public IReadOnlyList<Uri> AdminAddresses => _admin.Select(a => Address(a.Options, a.Scheme)).ToList();
 
     private static Uri Address(ListenOptions options, ListenScheme listenScheme)
     {

@@ -8,8 +8,10 @@ using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
+using ShadowProxy.Notifications;
 using ShadowProxy.Observability;
 using ShadowProxy.Proxy;
+using ShadowProxy.Replay;
 using ShadowProxy.Shadow;
 using ShadowProxy.Storage;
 using ShadowProxy.Core.Storage;
@@ -69,14 +71,18 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton(listeners);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ProxyMetrics>();
+        builder.Services.AddSingleton<OperationalMetrics>();
         builder.Services.AddSingleton<MigrationRegistry>();
         builder.Services.AddSingleton<ReadinessState>();
         builder.Services.AddSingleton<ShadowHttpClients>();
         builder.Services.AddSingleton<ShadowDispatcher>();
+        builder.Services.AddHostedService<ShadowBudgetTicker>();
         builder.Services.AddSingleton<ComparisonQueue>();
         builder.Services.AddSingleton<ApiKeyAuthenticator>();
         builder.Services.AddShadowProxyStore(options);
         builder.Services.AddSingleton<INoiseMarksChanged, NoiseMarksApplier>();
+        builder.Services.AddSingleton<WebhookNotifier>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());
         builder.Services.AddSingleton<MigrationController>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
         builder.Services.AddHostedService<ConfigReloader>();
@@ -84,11 +90,21 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<EndpointReport>();
         builder.Services.AddSingleton<IComparisonSink>(sp => sp.GetRequiredService<EndpointReport>());
         builder.Services.AddSingleton<IComparisonSink, DiffStoreSink>();
+        builder.Services.AddReplayCorpus();
+
+        // Before the comparison workers: hosted services stop in reverse order, so the final flush of the
+        // shared counters runs after the workers have drained their last comparisons.
+        builder.Services.AddSingleton<SharedCounters>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SharedCounters>());
         builder.Services.AddHostedService<ComparisonWorker>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddAdminOpenApi();
+        // Binding failures of admin endpoints (limit=abc) throw, so AdminGuard answers them as problem+json with the reason.
+        builder.Services.Configure<RouteHandlerOptions>(handlers => handlers.ThrowOnBadRequest = true);
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .LoadFromMemory(MigrationProxyConfig.Routes(options), MigrationProxyConfig.Clusters(options))
+            .AddTransforms<UpstreamTransforms>()
             .AddTransforms<FailoverTransformProvider>();
         builder.Services.AddShadowProxyTelemetry(builder.Configuration);
         services?.Invoke(builder.Services);
@@ -104,6 +120,7 @@ internal static partial class ShadowProxyHost
             pipeline.UsePassiveHealthChecks();
         });
 
+        app.Services.GetRequiredService<OperationalMetrics>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ReadinessState>().MarkStarted());
         if (options.Admin.ApiKeys.Count == 0)
@@ -130,18 +147,28 @@ internal static partial class ShadowProxyHost
             }
         }
 
-        var certificate = proxyEndpoints.Any(e => e.Scheme == ListenScheme.Https) ? LoadCertificate(options.Tls, errors) : null;
-
         IReadOnlyList<IPEndPoint> adminEndpoints = [];
-        if (!ListenerMap.TryParse(options.Admin.Listen, out adminEndpoints, out var adminError))
+        var adminScheme = ListenScheme.Http;
+        var adminKey = $"{ShadowProxyOptions.SectionName}:Admin:Listen";
+        if (!ListenerMap.TryParse(options.Admin.Listen, out adminEndpoints, out adminScheme, out var adminError))
         {
-            errors.Add(new($"{ShadowProxyOptions.SectionName}:Admin:Listen", adminError));
+            errors.Add(new(adminKey, adminError));
+        }
+        else if (adminScheme == ListenScheme.H2c)
+        {
+            // The dashboard and shadowctl speak HTTP/1.1 and TLS; a prior-knowledge HTTP/2 listener would serve neither.
+            errors.Add(new(adminKey, "h2c:// is not supported on the admin listener; use http:// or https://"));
         }
         else if (options.Admin.ApiKeys.Count == 0 && adminEndpoints.Any(e => !IPAddress.IsLoopback(e.Address)))
         {
-            errors.Add(new($"{ShadowProxyOptions.SectionName}:Admin:Listen",
+            errors.Add(new(adminKey,
                 $"'{options.Admin.Listen}' is not a loopback address, and with no Admin:ApiKeys the admin API would be open to anyone who reaches it; configure ApiKeys or listen on 127.0.0.1"));
         }
+
+        // An https:// admin listener is served with TLS, with the same certificate as https:// proxy listeners
+        // (Tls:*): API keys must not cross a network in clear text because the URL said https.
+        var needsCertificate = proxyEndpoints.Any(e => e.Scheme == ListenScheme.Https) || adminScheme == ListenScheme.Https;
+        var certificate = needsCertificate ? LoadCertificate(options.Tls, errors) : null;
 
         foreach (var admin in adminEndpoints)
         {
@@ -190,7 +217,12 @@ internal static partial class ShadowProxyHost
                 kestrel.Listen(endpoint, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1;
-                    listeners.AddAdmin(listen);
+                    if (adminScheme == ListenScheme.Https)
+                    {
+                        listen.UseHttps(certificate!);
+                    }
+
+                    listeners.AddAdmin(listen, adminScheme);
                 });
             }
         });

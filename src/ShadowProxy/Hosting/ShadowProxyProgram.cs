@@ -1,3 +1,4 @@
+using ShadowProxy.Configuration;
 using ShadowProxy.Demo;
 
 namespace ShadowProxy.Hosting;
@@ -64,7 +65,7 @@ internal static class ShadowProxyProgram
 
                     if (commandLine.ConfigFile is not null)
                     {
-                        configuration.AddJsonFile(Path.GetFullPath(commandLine.ConfigFile), optional: false, reloadOnChange: true);
+                        configuration.AddWatchedJsonFile(commandLine.ConfigFile);
                     }
                 },
                 services =>
@@ -79,7 +80,7 @@ internal static class ShadowProxyProgram
         {
             foreach (var error in ex.Errors)
             {
-                Console.Error.WriteLine($"shadowproxy: invalid configuration: {error}");
+                Console.Error.WriteLine($"shadowproxy: invalid configuration: {ConfigErrorText.WithoutText(error)}");
             }
 
             return ExitCodes.InvalidConfiguration;

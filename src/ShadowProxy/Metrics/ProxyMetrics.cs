@@ -30,6 +30,15 @@ internal sealed class ProxyMetrics
         Failovers = factory.CreateCounter("shadowproxy_failovers_total", "Candidate-primary requests answered by the legacy backend after a candidate failure.", "migration");
         ConfigReloads = factory.CreateCounter("shadowproxy_config_reloads_total", "Configuration file reloads by result (applied, rejected).", "result");
         ShadowInFlight = factory.CreateGauge("shadowproxy_shadow_in_flight", "Shadow requests in flight.", "migration");
+        Notifications = factory.CreateCounter("shadowproxy_notifications_total", "Webhook notifications by outcome (sent, failed after retries, dropped: queue full).", "outcome");
+        foreach (var outcome in NotificationOutcomes)
+        {
+            Notifications.WithLabels(outcome).Publish();
+        }
+
+        ShadowLimit = factory.CreateGauge("shadowproxy_shadow_limit", "Shadow requests allowed in flight: the adaptive limit in force (SPEC §14), or MaxInFlight.", "migration");
+        ShadowPrimaryP99Recent = factory.CreateGauge("shadowproxy_shadow_limit_recent_p99_seconds", "The primary's recent p99 latency (smoothed) as the adaptive shadow limit sees it.", "migration");
+        ShadowPrimaryP99Baseline = factory.CreateGauge("shadowproxy_shadow_limit_baseline_p99_seconds", "The primary's p99 latency when shadows are not held back: the adaptive shadow limit's baseline.", "migration");
         RuntimeMetrics.Register(Registry, factory);
         if (recorder is not null)
         {
@@ -57,7 +66,18 @@ internal sealed class ProxyMetrics
 
     public Gauge ShadowInFlight { get; }
 
+    public Gauge ShadowLimit { get; }
+
+    public Gauge ShadowPrimaryP99Recent { get; }
+
+    public Gauge ShadowPrimaryP99Baseline { get; }
+
     public Counter ConfigReloads { get; }
+
+    /// <summary>The <c>outcome</c> values of <see cref="Notifications"/>, exposed from the start so that alerts see 0, not nothing.</summary>
+    public static readonly string[] NotificationOutcomes = ["sent", "failed", "dropped"];
+
+    public Counter Notifications { get; }
 
     public MigrationMetrics For(string migration) => new(this, migration);
 }
@@ -110,6 +130,9 @@ internal sealed class MigrationMetrics
         AutomaticRollbacks = metrics.Rollbacks.WithLabels(migration, "automatic");
         Failovers = metrics.Failovers.WithLabels(migration);
         ShadowInFlight = metrics.ShadowInFlight.WithLabels(migration);
+        ShadowLimit = metrics.ShadowLimit.WithLabels(migration);
+        ShadowPrimaryP99Recent = metrics.ShadowPrimaryP99Recent.WithLabels(migration);
+        ShadowPrimaryP99Baseline = metrics.ShadowPrimaryP99Baseline.WithLabels(migration);
     }
 
     public Counter.Child Match { get; }
@@ -129,6 +152,12 @@ internal sealed class MigrationMetrics
     public Counter.Child Failovers { get; }
 
     public Gauge.Child ShadowInFlight { get; }
+
+    public Gauge.Child ShadowLimit { get; }
+
+    public Gauge.Child ShadowPrimaryP99Recent { get; }
+
+    public Gauge.Child ShadowPrimaryP99Baseline { get; }
 
     /// <summary>Client requests served by legacy, all status classes.</summary>
     public double LegacyServed => _requests.Take(StatusLabels.Length).Sum(c => c.Value);

@@ -2,7 +2,9 @@ using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Core.Storage;
+using ShadowProxy.Core.Notifications;
 using ShadowProxy.Fleet;
+using ShadowProxy.Notifications;
 using ShadowProxy.Storage;
 
 namespace ShadowProxy.Migrations;
@@ -25,7 +27,8 @@ internal sealed partial class MigrationController(
     IStateStore store,
     TimeProvider time,
     ILogger<MigrationController> logger,
-    FleetCoordinator? fleet = null) : BackgroundService
+    FleetCoordinator? fleet = null,
+    WebhookNotifier? notifier = null) : BackgroundService
 {
     public static readonly TimeSpan EvaluationInterval = TimeSpan.FromSeconds(1);
 
@@ -53,7 +56,6 @@ internal sealed partial class MigrationController(
                 {
                     try
                     {
-                        migration.History.SampleIfDue(migration, time.GetUtcNow());
                         await SaveUnsavedAsync(migration, stoppingToken).ConfigureAwait(false);
                         await EvaluateAsync(migration, stoppingToken).ConfigureAwait(false);
                     }
@@ -81,7 +83,14 @@ internal sealed partial class MigrationController(
         }
 
         var report = GateEvaluator.Evaluate(window, options.Ramp.Gates);
+        var previous = migration.LastGateReport;
         migration.LastGateReport = report;
+        if (report.Verdict == GateVerdict.Fail && previous?.Verdict != GateVerdict.Fail && (fleet is null || fleet.IsDecider))
+        {
+            // Once per failure (not every second it lasts), by the one instance that decides.
+            NotifyGateFailed(migration, report, now);
+        }
+
         if (fleet is not null && !fleet.IsDecider)
         {
             // Another instance decides. While Redis is unreachable nobody does: no raise on one's own,
@@ -388,7 +397,33 @@ internal sealed partial class MigrationController(
         }
 
         LogChange(logger, migration.Name, result.Audit?.ToString() ?? result.State.Describe());
+        if (result.Audit is { } audit)
+        {
+            // Only the instance that made the change gets here: one notification per change, fleet-wide.
+            // The gates the decision was taken on; right after start, before the first evaluation, those of the window now.
+            var gates = migration.LastGateReport ?? GateEvaluator.Evaluate(migration.GateSnapshot(time.GetUtcNow()), before.Options.Ramp.Gates);
+            notifier?.Notify(Notification.ForChange(audit, before.State, result.State, gates, fleet?.InstanceId ?? Environment.MachineName));
+        }
+
         return result;
+    }
+
+    private void NotifyGateFailed(MigrationRuntime migration, GateReport report, DateTimeOffset now)
+    {
+        var position = RampPosition.Of(migration.Current.State);
+        notifier?.Notify(new Notification
+        {
+            Event = NotificationEvent.GateFailed,
+            Migration = migration.Name,
+            Trigger = AuditTrigger.Automatic,
+            Actor = AuditActors.Automatic,
+            Reason = report.FailureReason,
+            Time = now,
+            From = position,
+            To = position,
+            Gates = report,
+            Instance = fleet?.InstanceId ?? Environment.MachineName,
+        });
     }
 
     private static StoreUnavailableException Unavailable(FleetCoordinator coordinator, Exception? inner = null) => new(

@@ -7,6 +7,7 @@ using ShadowProxy.Core.Versions;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Proxy;
 using ShadowProxy.Metrics;
+using ShadowProxy.Shadow;
 
 namespace ShadowProxy.Migrations;
 
@@ -23,6 +24,7 @@ internal sealed class MigrationRuntime
     private CandidateFailover? _failover;
     private int _shadowInFlight;
     private string? _declaredVersion;
+    private SharedTotals _sharedTotals = SharedTotals.None;
 
     private readonly TimeProvider _time;
 
@@ -35,6 +37,7 @@ internal sealed class MigrationRuntime
         Probe = new ProbeNoise(options.Diff.NoiseProbe.MinPairs, options.Diff.NoiseProbe.Threshold);
         _comparer = new MigrationComparer(options, [], Probe);
         _failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
+        ShadowBudget = new ShadowBudget(options.Shadow, metrics, time);
         metrics.Weight.Set((double)initial.Weight);
         _snapshot = initial;
         LegacyClusterId = ClusterIdFor(options.Name, "legacy");
@@ -84,11 +87,21 @@ internal sealed class MigrationRuntime
 
     public int ShadowInFlight => Volatile.Read(ref _shadowInFlight);
 
+    /// <summary>How many shadows may be in flight (SPEC §14: adaptive, or <c>MaxInFlight</c>).</summary>
+    public ShadowBudget ShadowBudget { get; }
+
     /// <summary>Serializes state changes of this migration (admin commands, the ramp timer); never taken on the request path.</summary>
     public SemaphoreSlim ChangeLock { get; } = new(1, 1);
 
     /// <summary>The last hour of counters, for rate charts.</summary>
     public RateHistory History { get; } = new();
+
+    /// <summary>The fleet-wide totals as last read from the store (see <see cref="SharedCounters"/>).</summary>
+    public SharedTotals SharedTotals
+    {
+        get => Volatile.Read(ref _sharedTotals);
+        set => Volatile.Write(ref _sharedTotals, value);
+    }
 
     /// <summary>The gate report of the last evaluation, for the admin API.</summary>
     public GateReport? LastGateReport { get; set; }
@@ -168,6 +181,11 @@ internal sealed class MigrationRuntime
         if (options.Failover != previous.Failover)
         {
             Volatile.Write(ref _failover, options.Failover.Enabled ? new CandidateFailover(options.Failover, _time) : null);
+        }
+
+        if (options.Shadow != previous.Shadow)
+        {
+            ShadowBudget.Configure(options.Shadow);
         }
 
         Publish(new MigrationSnapshot(options, state));

@@ -1,61 +1,29 @@
+using ShadowProxy.Core.Storage;
+
 namespace ShadowProxy.Migrations;
 
-/// <summary>One sample of a migration's cumulative counters, for rate charts.</summary>
-internal sealed record RatePoint(DateTimeOffset Time, long LegacyRequests, long CandidateRequests, long Match, long Diff, long Noise);
-
 /// <summary>
-/// The last hour of a migration's counters, one sample every <see cref="Interval"/>, so that a
-/// dashboard opened during an incident shows the hour before it, not an empty chart. Bounded ring;
-/// written by the controller's timer only.
+/// The last hour of a migration's counters, one point every <see cref="Interval"/>, so that a dashboard
+/// opened during an incident shows the hour before it, not an empty chart. The points live in the store
+/// (fleet-wide, surviving restarts, see <see cref="SharedCounters"/>); this is the copy last read.
 /// </summary>
 internal sealed class RateHistory
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan Span = TimeSpan.FromHours(1);
 
-    private readonly RatePoint?[] _points = new RatePoint?[(int)(Span / Interval) + 1];
-    private readonly Lock _gate = new();
-    private int _next;
-    private DateTimeOffset _last = DateTimeOffset.MinValue;
+    private IReadOnlyList<RatePoint> _points = [];
 
-    /// <summary>Samples <paramref name="migration"/> when an interval has passed since the last sample.</summary>
-    public void SampleIfDue(MigrationRuntime migration, DateTimeOffset now)
-    {
-        if (now - _last < Interval)
-        {
-            return;
-        }
+    /// <summary>Replaces the points with those just read from the store, oldest first.</summary>
+    public void Replace(IReadOnlyList<RatePoint> points) => Volatile.Write(ref _points, points);
 
-        var point = Sample(migration, now);
-        lock (_gate)
-        {
-            _points[_next] = point;
-            _next = (_next + 1) % _points.Length;
-            _last = now;
-        }
-    }
+    /// <summary>The stored points of the last hour, oldest first.</summary>
+    public IReadOnlyList<RatePoint> Points() => Volatile.Read(ref _points);
 
+    /// <summary>The migration's fleet-wide totals now, as a point.</summary>
     public static RatePoint Sample(MigrationRuntime migration, DateTimeOffset now)
     {
-        var metrics = migration.Metrics;
-        return new RatePoint(now, (long)metrics.LegacyServed, (long)metrics.CandidateServed, (long)metrics.Match.Value, (long)metrics.Diff.Value, (long)metrics.Noise.Value);
-    }
-
-    /// <summary>The samples of the last hour, oldest first.</summary>
-    public IReadOnlyList<RatePoint> Points()
-    {
-        lock (_gate)
-        {
-            var result = new List<RatePoint>(_points.Length);
-            for (var i = 0; i < _points.Length; i++)
-            {
-                if (_points[(_next + i) % _points.Length] is { } point)
-                {
-                    result.Add(point);
-                }
-            }
-
-            return result;
-        }
+        var totals = CounterTotals.Of(migration);
+        return new RatePoint(now, totals.LegacyRequests, totals.CandidateRequests, totals.Match, totals.Diff, totals.Noise);
     }
 }

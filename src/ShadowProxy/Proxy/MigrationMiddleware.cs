@@ -134,6 +134,7 @@ internal sealed class MigrationMiddleware(
 
             if (decision == ShadowDecision.Mirror)
             {
+                context.Features.Set(new UpstreamRequestCapture());
                 responseCopy = new CappedBuffer(maxBytes);
                 context.Features.Set<IHttpResponseBodyFeature>(new ResponseCapture(responseFeature, responseCopy));
             }
@@ -280,6 +281,7 @@ internal sealed class MigrationMiddleware(
         migration.Metrics.Served(backend, status, elapsed);
         if (!clientFault)
         {
+            migration.ShadowBudget.RecordPrimary(elapsed);
             // A client that went away says nothing about the backend: it does not count for the gates.
             migration.RecordCall(backend, status is StatusClass.Error or StatusClass.Server5xx, elapsed);
         }
@@ -362,6 +364,13 @@ internal static class ShadowEligibility
             || context.Features.Get<IForwarderErrorFeature>()?.Error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient)
         {
             return ShadowDecision.Canceled;
+        }
+
+        if (context.Features.Get<UpstreamRequestCapture>()?.Request is null)
+        {
+            // The primary was never sent upstream (no destination, or a transform answered or chose its own URI):
+            // there is no upstream request to mirror.
+            return ShadowDecision.Disabled;
         }
 
         if (requestCopy is not null && (requestCopy.Overflowed || !(tee is null || tee.Completed || requestCopy.TotalBytes == context.Request.ContentLength)))

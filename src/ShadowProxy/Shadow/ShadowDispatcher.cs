@@ -6,7 +6,7 @@ using ShadowProxy.Core.Buffers;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
-using Yarp.ReverseProxy.Forwarder;
+using ShadowProxy.Proxy;
 
 namespace ShadowProxy.Shadow;
 
@@ -24,24 +24,27 @@ internal sealed partial class ShadowDispatcher(
     IHostApplicationLifetime lifetime,
     ILogger<ShadowDispatcher> logger)
 {
-    public const string ShadowHeader = "X-Shadow-Request";
-
     // Shadows in flight at shutdown end within their Timeout, or when the host disposes the shadow clients.
     private readonly TimeoutSourcePool _timeouts = new(time);
     public static readonly ActivitySource ActivitySource = new("ShadowProxy.Shadow");
 
     /// <summary>
     /// Takes a shadow slot before the primary is called, so that a request whose shadow would be
-    /// dropped pays for no copies. False (and counted as dropped) when <c>MaxInFlight</c> are taken, or
-    /// while the shadow backend is closing its connections (<see cref="ConnectionOpenLimiter"/>).
+    /// dropped pays for no copies. False (and counted as dropped) when the shadow limit in force is
+    /// taken (<see cref="ShadowBudget"/>: adaptive, SPEC §14, or <c>MaxInFlight</c>), or while the shadow
+    /// backend is closing its connections (<see cref="ConnectionOpenLimiter"/>, sized by the ceiling).
     /// </summary>
     public bool TryReserve(MigrationRuntime migration, MigrationSnapshot snapshot, Backend primary)
     {
         var target = primary == Backend.Legacy ? snapshot.Options.Candidate.Address : snapshot.Options.Legacy.Address;
-        var maxInFlight = snapshot.Options.Shadow.MaxInFlight;
-        if (!clients.LimiterFor(target).IsExhausted(maxInFlight) && migration.TryEnterShadow(maxInFlight))
+        if (!clients.LimiterFor(target).IsExhausted(snapshot.Options.Shadow.MaxInFlight))
         {
-            return true;
+            if (migration.TryEnterShadow(migration.ShadowBudget.Limit))
+            {
+                return true;
+            }
+
+            migration.ShadowBudget.CountRefused();
         }
 
         migration.Metrics.Shadow(ShadowOutcome.Dropped);
@@ -65,11 +68,14 @@ internal sealed partial class ShadowDispatcher(
         try
         {
             var prefix = primary == Backend.Legacy ? snapshot.CandidatePrefix : snapshot.LegacyPrefix;
-            var message = BuildRequest(context, prefix, requestBody);
+            // The primary's upstream request, captured by the route's last transform (SPEC §15: the same request, plus the marker).
+            var upstream = context.Features.Get<UpstreamRequestCapture>()?.Request
+                ?? throw new InvalidOperationException("The primary's upstream request was not captured.");
+            var message = upstream.CreateCopy(prefix, requestBody);
             call = new ShadowCall(this, migration, snapshot, primary, message, requestBody, primaryResponse)
             {
                 // The probe copy is the same upstream request, built by the same code, sent to legacy (or the probe's Address).
-                ProbeMessage = WantsProbe(snapshot, context.Request.Method) ? BuildRequest(context, snapshot.ProbePrefix, requestBody) : null,
+                ProbeMessage = WantsProbe(snapshot, context.Request.Method) ? upstream.CreateCopy(snapshot.ProbePrefix, requestBody) : null,
                 RouteTemplate = routeTemplate,
                 Path = context.Request.Path.Value ?? "/",
                 Query = context.Request.QueryString.Value ?? string.Empty,
@@ -100,44 +106,6 @@ internal sealed partial class ShadowDispatcher(
         return probe.Enabled && probe.SamplePercent > 0
             && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method))
             && (probe.SamplePercent >= 100 || Random.Shared.NextDouble() * 100 < probe.SamplePercent);
-    }
-
-    private static HttpRequestMessage BuildRequest(HttpContext context, string prefix, CappedBuffer? body)
-    {
-        var message = new HttpRequestMessage
-        {
-            Method = HttpMethod.Parse(context.Request.Method),
-            Version = System.Net.HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
-
-        // Content first: the transformer copies Content-* headers onto it (DESIGN-NOTES).
-        if (body is not null)
-        {
-            message.Content = new ReadOnlyMemoryContent(body.Memory);
-        }
-
-        message.RequestUri = RequestUtilities.MakeDestinationAddress(prefix, context.Request.Path, context.Request.QueryString);
-        // The default transformer completes synchronously; it only reads the request's headers.
-        var pending = HttpTransformer.Default.TransformRequestAsync(context, message, prefix, CancellationToken.None);
-        if (!pending.IsCompletedSuccessfully)
-        {
-            pending.AsTask().GetAwaiter().GetResult();
-        }
-
-        if (body is not null && message.Content is not null)
-        {
-            // The body is whole now; a chunked upload becomes a sized one.
-            message.Content.Headers.ContentLength = body.Length;
-        }
-
-        // The client's trace context is not the shadow's: the shadow is its own trace, and when it is
-        // traced the HttpClient span injects a traceparent of its own (DESIGN-NOTES: link, don't parent).
-        message.Headers.Remove("traceparent");
-        message.Headers.Remove("tracestate");
-        message.Headers.Remove("Request-Id");
-        message.Headers.TryAddWithoutValidation(ShadowHeader, "true");
-        return message;
     }
 
     private async Task RunAsync(ShadowCall call)

@@ -92,6 +92,16 @@ internal static class SqliteSchema
         CREATE INDEX sample_paths_by_sample ON sample_paths (sample_id);
         """,
         """
+        CREATE TABLE replay_exchanges (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            migration TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            payload TEXT NOT NULL
+        );
+        CREATE INDEX replay_exchanges_by_endpoint ON replay_exchanges (migration, endpoint, id);
+        """,
+        """
         ALTER TABLE diff_counters ADD COLUMN candidate_path TEXT;
         CREATE TABLE versions (
             migration TEXT NOT NULL,
@@ -130,6 +140,25 @@ internal static class SqliteSchema
             endpoint TEXT NOT NULL,
             path TEXT NOT NULL,
             PRIMARY KEY (migration, endpoint, path)
+        ) WITHOUT ROWID;
+        """,
+        """
+        CREATE TABLE shared_counters (
+            migration TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value INTEGER NOT NULL,
+            PRIMARY KEY (migration, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE rate_history (
+            migration TEXT NOT NULL,
+            slot INTEGER NOT NULL,
+            time INTEGER NOT NULL,
+            legacy INTEGER NOT NULL,
+            candidate INTEGER NOT NULL,
+            match INTEGER NOT NULL,
+            diff INTEGER NOT NULL,
+            noise INTEGER NOT NULL,
+            PRIMARY KEY (migration, slot)
         ) WITHOUT ROWID;
         """,
     ];

@@ -1,4 +1,5 @@
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Replay;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Admin;
 using ShadowProxy.Fleet;
@@ -10,7 +11,7 @@ namespace ShadowProxy.Storage;
 internal static class StoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the configured store as <see cref="IStateStore"/> and <see cref="IDiffStore"/>, and the
+    /// Registers the configured store as <see cref="IStateStore"/>, <see cref="IDiffStore"/> and <see cref="IReplayStore"/>, and the
     /// <see cref="DiffRecorder"/> (singleton and hosted service). Call before the comparison workers are
     /// registered: hosted services stop in reverse order, so the recorder then flushes after them.
     /// </summary>
@@ -22,14 +23,18 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton(sp => new SqliteStore(options.Store, sp.GetRequiredService<ILogger<SqliteStore>>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IStateStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<IDiffStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<IReplayStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<SqliteStore>());
                 break;
             case StoreProvider.Redis:
                 services.AddSingleton(sp => new RedisConnection(options.Store.Redis, sp.GetRequiredService<ILogger<RedisConnection>>()));
                 services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<RedisConnection>(), options.Store, sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IStateStore>(sp => sp.GetRequiredService<RedisStore>());
                 services.AddSingleton<IDiffStore>(sp => sp.GetRequiredService<RedisStore>());
+                services.AddSingleton<IReplayStore>(sp => sp.GetRequiredService<RedisStore>());
                 services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<RedisStore>());
+                services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<RedisStore>());
 
                 // Registered (so started) before the migration controller: it subscribes before the controller restores.
                 services.AddSingleton(sp => new FleetCoordinator(

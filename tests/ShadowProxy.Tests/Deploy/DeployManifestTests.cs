@@ -86,6 +86,89 @@ public sealed class DeployManifestTests
             Seq(kustomization, "resources").Select(r => r.ToString()).Order());
     }
 
+    [Fact]
+    public void Compose_refuses_to_start_without_an_admin_key()
+    {
+        var compose = (YamlMappingNode)Load(Path.Combine(Deploy, "docker-compose.yml")).Single();
+        var proxies = Map(compose, "services").Children.Where(s => Text(s.Value, "image") == "shadowproxy:local").ToList();
+        Assert.NotEmpty(proxies);
+        foreach (var proxy in proxies)
+        {
+            // ${VAR:?message}: compose stops with the message when VAR is unset or empty; no default key exists.
+            var key = Text(Map(proxy.Value, "environment"), "ShadowProxy__Admin__ApiKeys__0__Key");
+            Assert.Matches(@"^\$\{SHADOWPROXY_ADMIN_KEY:\?[^}$]+\}$", key);
+        }
+    }
+
+    [Fact]
+    public void Kubernetes_admin_key_comes_from_a_Secret_that_apply_k_does_not_own()
+    {
+        var kustomization = (YamlMappingNode)Load(Path.Combine(Deploy, "kubernetes", "kustomization.yaml")).Single();
+        Assert.False(kustomization.Children.ContainsKey("secretGenerator"), "a generated Secret would be replaced by every apply");
+        var documents = Seq(kustomization, "resources").SelectMany(r => Load(Path.Combine(Deploy, "kubernetes", r.ToString()))).Cast<YamlMappingNode>().ToList();
+        Assert.DoesNotContain(documents, d => Text(d, "kind") == "Secret");
+
+        var container = (YamlMappingNode)Seq(Map(Map(Map(documents.Single(d => Text(d, "kind") == "Deployment"), "spec"), "template"), "spec"), "containers").Single();
+        var key = Seq(container, "env").Cast<YamlMappingNode>().Single(e => Text(e, "name") == "ShadowProxy__Admin__ApiKeys__0__Key");
+        var reference = Map(Map(key, "valueFrom"), "secretKeyRef");
+        Assert.Equal("shadowproxy-admin", Text(reference, "name"));
+        Assert.NotEqual("true", Text(reference, "optional"));
+        Assert.Contains("kubectl create secret generic shadowproxy-admin", File.ReadAllText(Path.Combine(Deploy, "kubernetes", "kustomization.yaml")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_image_user_owns_the_working_directory_where_the_default_SQLite_path_lands()
+    {
+        var final = File.ReadAllText(Path.Combine(Deploy, "Dockerfile")).Split("FROM ").Last().Split('\n').Select(l => l.Trim()).ToList();
+        var workdir = final.Single(l => l.StartsWith("WORKDIR ", StringComparison.Ordinal))["WORKDIR ".Length..];
+        Assert.Contains(final, l => l.StartsWith("RUN ", StringComparison.Ordinal) && l.Contains("mkdir -p " + workdir, StringComparison.Ordinal) && l.Contains("chown \"$APP_UID\" " + workdir, StringComparison.Ordinal));
+        Assert.True(final.FindIndex(l => l.StartsWith("USER $APP_UID", StringComparison.Ordinal)) > final.FindIndex(l => l.StartsWith("WORKDIR ", StringComparison.Ordinal)));
+        Assert.False(Path.IsPathRooted(new StoreOptions().Sqlite.Path), "the default SQLite path is relative to the working directory");
+
+        // Kubernetes: the root filesystem is read-only, so the working directory is a mounted volume.
+        var deployment = (YamlMappingNode)Load(Path.Combine(Deploy, "kubernetes", "deployment.yaml")).Single();
+        var container = (YamlMappingNode)Seq(Map(Map(Map(deployment, "spec"), "template"), "spec"), "containers").Single();
+        Assert.Equal("true", Text(Map(container, "securityContext"), "readOnlyRootFilesystem"));
+        var mount = Seq(container, "volumeMounts").Cast<YamlMappingNode>().Single(m => Text(m, "mountPath") == workdir);
+        Assert.NotEqual("true", Text(mount, "readOnly"));
+    }
+
+    [Fact]
+    public void Prometheus_Operator_resources_scrape_the_admin_Service_and_carry_the_same_rules_as_alerts_yml()
+    {
+        var folder = Path.Combine(Deploy, "kubernetes", "prometheus-operator");
+        var kustomization = (YamlMappingNode)Load(Path.Combine(folder, "kustomization.yaml")).Single();
+        var documents = Seq(kustomization, "resources").SelectMany(r => Load(Path.Combine(folder, r.ToString()))).Cast<YamlMappingNode>().ToList();
+
+        var rule = documents.Single(d => Text(d, "kind") == "PrometheusRule");
+        Assert.Equal("monitoring.coreos.com/v1", Text(rule, "apiVersion"));
+        var alerts = (YamlMappingNode)Load(Path.Combine(Deploy, "prometheus", "alerts.yml")).Single();
+        Assert.Equal(Canonical(alerts.Children[new YamlScalarNode("groups")]), Canonical(Map(rule, "spec").Children[new YamlScalarNode("groups")]));
+
+        var monitor = documents.Single(d => Text(d, "kind") == "ServiceMonitor");
+        var spec = Map(monitor, "spec");
+        var services = Load(Path.Combine(Deploy, "kubernetes", "service.yaml")).Cast<YamlMappingNode>().ToList();
+        var selected = services.Where(s => Map(Map(spec, "selector"), "matchLabels").Children.All(l =>
+            Map(Map(s, "metadata"), "labels").Children.TryGetValue(l.Key, out var v) && v.ToString() == l.Value.ToString())).ToList();
+        var admin = Assert.Single(selected);
+        Assert.Equal("shadowproxy-admin", Text(Map(admin, "metadata"), "name"));
+        var endpoint = (YamlMappingNode)Seq(spec, "endpoints").Single();
+        Assert.Contains(Seq(Map(admin, "spec"), "ports").Cast<YamlMappingNode>(), p => Text(p, "name") == Text(endpoint, "port"));
+        Assert.Equal("/metrics", Text(endpoint, "path"));
+
+        // The job label comes from the Service's label named by jobLabel: job="shadowproxy", as in deploy/README.md.
+        Assert.Equal("shadowproxy", Text(Map(Map(admin, "metadata"), "labels"), Text(spec, "jobLabel")));
+    }
+
+    /// <summary>A YAML tree as one string, independent of layout and comments.</summary>
+    private static string Canonical(YamlNode node) => node switch
+    {
+        YamlScalarNode scalar => System.Text.Json.JsonSerializer.Serialize(scalar.Value),
+        YamlSequenceNode sequence => "[" + string.Join(",", sequence.Select(Canonical)) + "]",
+        YamlMappingNode mapping => "{" + string.Join(",", mapping.Children.OrderBy(c => c.Key.ToString(), StringComparer.Ordinal).Select(c => Canonical(c.Key) + ":" + Canonical(c.Value))) + "}",
+        _ => throw new NotSupportedException(node.GetType().Name),
+    };
+
     /// <summary>The configuration as the proxy reads it (a non-loopback admin listener needs an API key: supplied as the environment would).</summary>
     private static ShadowProxyOptions ReadConfig(string json, bool apiKeyFromEnvironment = true)
     {

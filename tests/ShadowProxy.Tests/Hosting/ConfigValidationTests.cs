@@ -44,8 +44,15 @@ public sealed class ConfigValidationTests
         { "unknown severity override", "$.ShadowProxy.Migrations.orders.Diff={\"Severity\":{\"header:ETag\":\"fatal\"}}", "ShadowProxy:Migrations:orders:Diff:Severity:header:ETag" },
         { "unknown gate severity", "$.ShadowProxy.Migrations.orders.Ramp.Gates={\"DiffSeverity\":\"fatal\"}", "ShadowProxy:Migrations:orders:Ramp:Gates:DiffSeverity" },
         { "array key that is not a name", "$.ShadowProxy.Migrations.orders.Diff={\"ArrayKeys\":{\"$.orders\":\"a b\"}}", "ShadowProxy:Migrations:orders:Diff:ArrayKeys:$.orders" },
+        { "shadow floor above the ceiling", "$.ShadowProxy.Migrations.orders.Shadow={\"MaxInFlight\":8,\"MinInFlight\":9}", "ShadowProxy:Migrations:orders:Shadow:MinInFlight" },
+        { "Adaptive that is not a boolean", "$.ShadowProxy.Migrations.orders.Shadow={\"Adaptive\":\"sometimes\"}", "ShadowProxy:Migrations:orders:Shadow:Adaptive" },
         { "misspelled key", "$.ShadowProxy.Migrations.orders.Shadw={\"Enabled\":false}", "ShadowProxy:Migrations:orders:Shadw" },
         { "open admin on a public address", "$.ShadowProxy.Admin.Listen=\"http://0.0.0.0:0\"", "ShadowProxy:Admin:Listen" },
+        { "webhook URL that is not an absolute URL", "$.ShadowProxy.Notifications={\"Webhooks\":[{\"Url\":\"hooks.example/T0/secret-token\"}]}", "ShadowProxy:Notifications:Webhooks[0]:Url" },
+        { "unknown webhook event", "$.ShadowProxy.Notifications={\"Webhooks\":[{\"Url\":\"https://hooks.example/x\",\"Events\":[\"rollback\",\"rolled_back\"]}]}", "ShadowProxy:Notifications:Webhooks[0]:Events[1]" },
+        { "unknown webhook format", "$.ShadowProxy.Notifications={\"Webhooks\":[{\"Url\":\"https://hooks.example/x\",\"Format\":\"Teams\"}]}", "ShadowProxy:Notifications:Webhooks[0]:Format" },
+        { "https admin listener without a certificate", "$.ShadowProxy.Admin.Listen=\"https://127.0.0.1:0\"", "ShadowProxy:Tls:CertificatePath" },
+        { "replay corpus beyond its bound", "$.ShadowProxy.Migrations.orders.Replay={\"PerEndpoint\":5000}", "ShadowProxy:Migrations:orders:Replay:PerEndpoint: 5000 is outside 0..1000" },
     };
 
     [Theory]
@@ -56,6 +63,16 @@ public sealed class ConfigValidationTests
 
         Assert.True(exitCode == 2, $"{name}: exit code {exitCode}, output:{Environment.NewLine}{output}");
         Assert.Contains(expectedInMessage, output);
+    }
+
+    [Fact]
+    public async Task A_refused_webhook_URL_is_named_by_its_key_never_shown()
+    {
+        var (exitCode, output) = await ProxyProcess.RunToExitAsync(
+            Apply(Valid, "$.ShadowProxy.Notifications={\"Webhooks\":[{\"Url\":\"ftp://hooks.example/T0/B0/secret-token\"}]}"), TimeSpan.FromSeconds(60));
+        Assert.Equal(2, exitCode);
+        Assert.Contains("ShadowProxy:Notifications:Webhooks[0]:Url", output);
+        Assert.DoesNotContain("secret-token", output);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using ShadowProxy.Core.Storage;
 using ShadowProxy.Tests.Infrastructure;
 using ShadowProxy.Tests.Observability;
 using static ShadowProxy.Tests.Noise.NoiseInForceTests;
@@ -65,6 +67,45 @@ public sealed class NoiseProbeTests
             + scrape.Value("shadowproxy_comparisons_total", "migration=orders", "result=diff")
             + scrape.ValueOrZero("shadowproxy_comparisons_total", "migration=orders", "result=noise"));
         Assert.Equal(2 * Requests, legacy.Requests.Count);
+    }
+
+    [Fact]
+    public async Task What_the_probe_learned_survives_a_restart()
+    {
+        await using var legacy = await TestBackend.StartAsync("legacy", context => Order(context, "open"));
+        await using var candidate = await TestBackend.StartAsync("candidate", context => Order(context, "open"));
+        var config = TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address);
+        const string Prefix = "ShadowProxy:Migrations:orders:";
+        config[Prefix + "Diff:IgnoreHeaders:0"] = "X-Backend";
+        config[Prefix + "Diff:NoiseProbe:Enabled"] = "true";
+        config[Prefix + "Diff:NoiseProbe:SamplePercent"] = "100";
+        config[Prefix + "Diff:NoiseProbe:MinPairs"] = "10";
+        await using (var proxy = await TestProxy.StartAsync(config))
+        {
+            for (var i = 1; i <= 10; i++)
+            {
+                (await proxy.Client.GetAsync($"/api/orders/{i}")).EnsureSuccessStatusCode();
+            }
+
+            await Eventually.True(() => SourceOf(proxy, "$.meta.generatedAt") == "probe", "the probe learned the timestamp", TimeSpan.FromSeconds(30));
+
+            // Saved every couple of seconds when it changes: wait until the store has it before stopping.
+            var store = proxy.Services.GetRequiredService<ISignalStore>();
+            await Eventually.True(() => store.ReadProbeNoiseAsync("orders").GetAwaiter().GetResult().Values.Any(paths => paths.Contains("$.meta.generatedAt")),
+                "the learned noise is saved", TimeSpan.FromSeconds(30));
+        }
+
+        // No probe after the restart: the timestamp is still noise, from what was saved.
+        config[Prefix + "Diff:NoiseProbe:Enabled"] = "false";
+        await using var restarted = await TestProxy.StartAsync(config);
+        Assert.Equal("probe", SourceOf(restarted, "$.meta.generatedAt"));
+    }
+
+    private static string? SourceOf(TestProxy proxy, string path)
+    {
+        var summary = proxy.Admin.GetFromJsonAsync<JsonElement>("/api/v1/migrations/orders/diffs/summary?noise=any").GetAwaiter().GetResult();
+        var row = summary.GetProperty("rows").EnumerateArray().FirstOrDefault(r => r.GetProperty("path").GetString() == path);
+        return row.ValueKind == JsonValueKind.Object ? row.GetProperty("noiseSource").GetString() : null;
     }
 
     private static JsonElement Row(JsonElement rows, string path) => rows.EnumerateArray().Single(r => r.GetProperty("path").GetString() == path);

@@ -22,7 +22,11 @@ public sealed partial class DeployArtifactsTests
 
         var alerts = rules.Select(r => Scalar(r, "alert")).ToList();
         Assert.Equal(alerts.Count, alerts.Distinct().Count());
-        foreach (var expected in new[] { "ShadowProxyRollback", "ShadowProxyDiffRateHigh", "ShadowProxyShadowDropsRising", "ShadowProxyCandidateErrorRateAboveLegacy", "ShadowProxyDown" })
+        foreach (var expected in new[]
+        {
+            "ShadowProxyRollback", "ShadowProxyDiffRateHigh", "ShadowProxyShadowDropsRising", "ShadowProxyCandidateErrorRateAboveLegacy", "ShadowProxyDown",
+            "ShadowProxyStoreDegraded", "ShadowProxyConfigRefused", "ShadowProxyNotificationsFailing",
+        })
         {
             Assert.Contains(expected, alerts);
         }
@@ -33,6 +37,7 @@ public sealed partial class DeployArtifactsTests
             var name = Scalar(rule, "alert");
             Assert.Matches("^(page|ticket)$", Scalar((YamlMappingNode)rule["labels"], "severity"));
             Assert.False(string.IsNullOrWhiteSpace(Scalar((YamlMappingNode)rule["annotations"], "summary")), name);
+            Assert.StartsWith("https://", Scalar((YamlMappingNode)rule["annotations"], "runbook_url"), StringComparison.Ordinal);
             if (rule.Children.ContainsKey("for"))
             {
                 Assert.Matches(@"^\d+[smh]$", Scalar(rule, "for"));
@@ -41,7 +46,11 @@ public sealed partial class DeployArtifactsTests
             AssertUsesExposedSeries(name, Scalar(rule, "expr"), exposition);
         }
 
-        Assert.Contains("up{job=\"shadowproxy\"} == 0", Scalar(rules.Single(r => Scalar(r, "alert") == "ShadowProxyDown"), "expr"));
+        // Only automatic rollbacks page; the down alert knows ShadowProxy targets by their metrics, whatever
+        // job name the scrape configuration (static, pod annotations, ServiceMonitor) gives them.
+        Assert.Contains("trigger=\"automatic\"", Scalar(rules.Single(r => Scalar(r, "alert") == "ShadowProxyRollback"), "expr"));
+        Assert.Equal("page", Scalar((YamlMappingNode)rules.Single(r => Scalar(r, "alert") == "ShadowProxyRollback")["labels"], "severity"));
+        Assert.Contains("up == 0", Scalar(rules.Single(r => Scalar(r, "alert") == "ShadowProxyDown"), "expr"));
     }
 
     [Fact]
@@ -63,7 +72,11 @@ public sealed partial class DeployArtifactsTests
         Assert.Contains("shadowproxy_rollbacks_total", queries[^1].Expr);
 
         var titles = string.Join('\n', panels.Select(p => p.GetProperty("title").GetString()));
-        foreach (var metric in new[] { "shadowproxy_requests_total", "shadowproxy_request_duration_seconds_bucket", "shadowproxy_shadow_requests_total", "shadowproxy_comparisons_total", "shadowproxy_candidate_weight_percent" })
+        foreach (var metric in new[]
+        {
+            "shadowproxy_requests_total", "shadowproxy_request_duration_seconds_bucket", "shadowproxy_shadow_requests_total", "shadowproxy_comparisons_total", "shadowproxy_candidate_weight_percent",
+            "shadowproxy_migration_status", "shadowproxy_stage_index", "shadowproxy_gate_value", "shadowproxy_gate_passing",
+        })
         {
             Assert.Contains(queries, q => q.Expr.Contains(metric, StringComparison.Ordinal));
         }
@@ -151,7 +164,7 @@ public sealed partial class DeployArtifactsTests
 
     private static string Scalar(YamlMappingNode node, string key) => ((YamlScalarNode)node[key]).Value!;
 
-    private static string DeployFolder()
+    internal static string DeployFolder()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

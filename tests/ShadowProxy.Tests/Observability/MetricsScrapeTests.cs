@@ -133,7 +133,8 @@ public sealed class MetricsScrapeTests
         Assert.True(scrape.Value("process_start_time_seconds") > 0);
 
         // No raw path, query or id ever becomes a label value.
-        var allowed = new HashSet<string> { "migration", "backend", "code", "outcome", "result", "trigger", "le", "generation" };
+        // status and gate (SPEC §13) take their values from fixed enums.
+        var allowed = new HashSet<string> { "migration", "backend", "code", "outcome", "result", "trigger", "le", "generation", "status", "gate" };
         foreach (var sample in scrape.Samples)
         {
             Assert.All(sample.Labels.Keys, key => Assert.Contains(key, allowed));

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -17,7 +16,7 @@ public sealed class ProtocolTests
     {
         await using var legacy = await TestBackend.StartAsync("legacy");
         await using var candidate = await TestBackend.StartAsync("candidate");
-        var certificate = SelfSignedCertificate();
+        var certificate = TestCertificates.SelfSignedPfx();
         var config = TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address);
         config["ShadowProxy:Listen:0"] = "https://127.0.0.1:0";
         config["ShadowProxy:Tls:CertificatePath"] = certificate;
@@ -157,18 +156,5 @@ public sealed class ProtocolTests
         Assert.Equal("echo:hello", Encoding.UTF8.GetString(reply, 0, result.Count));
         await Task.Delay(100);
         Assert.Empty(candidate.Requests);
-    }
-
-    private static string SelfSignedCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        var path = Path.Combine(Path.GetTempPath(), $"shadowproxy-test-{Guid.NewGuid():N}.pfx");
-        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx));
-        return path;
     }
 }

@@ -43,6 +43,8 @@ public sealed class ShadowIsolationTests
         var candidateAddress = fault == Fault.RefusingConnections ? ClosedPortAddress() : candidate.Address;
         var config = TestProxy.MigrationConfig("orders", legacy.Address, candidateAddress);
         config["ShadowProxy:Migrations:orders:Shadow:MaxInFlight"] = MaxInFlight.ToString();
+        // The fixed bound is what this test counts against (the adaptive limit has tests of its own).
+        config["ShadowProxy:Migrations:orders:Shadow:Adaptive"] = "false";
         config["ShadowProxy:Migrations:orders:Shadow:Timeout"] = "00:01:00";
         await using var proxy = await TestProxy.StartAsync(config);
 

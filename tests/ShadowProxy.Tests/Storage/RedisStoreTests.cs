@@ -166,6 +166,51 @@ public sealed class RedisStoreTests(RedisFixture redis) : IClassFixture<RedisFix
         }
     }
 
+    [Fact]
+    public async Task Versions_renames_probe_noise_and_the_declared_version_read_back_as_from_SQLite()
+    {
+        await using var temp = new TempStore();
+        var options = temp.Options();
+        var sqlite = temp.Open(options);
+        var store = Open(options);
+        var renamed = new StoredDifference("$.customerName", "Renamed", "customerName", "customer_name", false) { CandidatePath = "$.customer_name" };
+        List<ComparisonRecord> batch =
+        [
+            .. Enumerable.Range(0, 6).Select(i => Diff("orders", "GET /api/customers/{id}", Start.AddSeconds(i), null, renamed) with { Version = "1" }),
+            .. Enumerable.Range(0, 4).Select(i => Diff("orders", "GET /api/customers/{id}", Start.AddHours(2).AddSeconds(i), null, Value("$.total")) with { Version = "2" }),
+        ];
+        await sqlite.WriteAsync(batch);
+        await store.WriteAsync(batch);
+
+        var expected = await sqlite.ReadVersionCountsAsync("orders");
+        var actual = await store.ReadVersionCountsAsync("orders");
+        Assert.Equal(expected.Versions.Select(v => (v.Version, v.Comparisons, v.Diffs)), actual.Versions.Select(v => (v.Version, v.Comparisons, v.Diffs)));
+        Assert.Equal(expected.Endpoints.OrderBy(e => e.Version), actual.Endpoints.OrderBy(e => e.Version));
+        Assert.Equal(expected.Paths.OrderBy(p => p.Version), actual.Paths.OrderBy(p => p.Version));
+        Assert.Equal([("1", 6L), ("2", 4L)], actual.Endpoints.OrderBy(e => e.Version).Select(e => (e.Version, e.Comparisons)));
+
+        foreach (var query in new[] { new SummaryQuery { Version = "1" }, new SummaryQuery { Version = "2" }, new SummaryQuery { Since = Start.AddHours(1) }, new SummaryQuery() })
+        {
+            var fromSqlite = await sqlite.ReadSummaryAsync("orders", query);
+            var fromRedis = await store.ReadSummaryAsync("orders", query);
+            Assert.Equal(fromSqlite.Rows.Select(r => (r.Path, r.Count, r.Rate, r.CandidatePath)), fromRedis.Rows.Select(r => (r.Path, r.Count, r.Rate, r.CandidatePath)));
+        }
+
+        var version1 = Assert.Single((await store.ReadSummaryAsync("orders", new SummaryQuery { Version = "1" })).Rows);
+        Assert.Equal(("$.customerName", "$.customer_name", 6L, 1.0), (version1.Path, version1.CandidatePath, version1.Count, version1.Rate));
+
+        var noise = new Dictionary<string, IReadOnlyList<string>> { ["GET /api/orders/{id}"] = ["$.meta.generatedAt", "$.items[*].updatedAt"] };
+        await store.SaveProbeNoiseAsync("orders", noise);
+        await sqlite.SaveProbeNoiseAsync("orders", noise);
+        Assert.Equal(noise["GET /api/orders/{id}"].Order(), (await store.ReadProbeNoiseAsync("orders"))["GET /api/orders/{id}"].Order());
+        Assert.Equal(noise["GET /api/orders/{id}"].Order(), (await sqlite.ReadProbeNoiseAsync("orders"))["GET /api/orders/{id}"].Order());
+
+        var audit = new AuditEntry { Time = Start, Migration = "orders", Actor = "ci-bot", Action = "version-declare", From = "candidate version: unknown", To = "candidate version: 1.5", Trigger = AuditTrigger.Manual, Version = 0 };
+        await store.DeclareVersionAsync("orders", "1.5", audit);
+        Assert.Equal("1.5", await store.ReadDeclaredVersionAsync("orders"));
+        Assert.Contains(await store.ReadAuditAsync(new AuditQuery("orders")), e => e.Entry.To == "candidate version: 1.5");
+    }
+
     private RedisStore Open(StoreOptions options)
     {
         var connection = new RedisConnection(new RedisStoreOptions { Configuration = redis.Server.Configuration, KeyPrefix = "store-" + Guid.NewGuid().ToString("N")[..8] + ":" }, NullLogger<RedisConnection>.Instance);

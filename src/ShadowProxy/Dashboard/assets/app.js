@@ -328,7 +328,8 @@ function renderChart(view) {
     stat('Comparisons', fmt.int(comparisons), `${fmt.int(c.match)} match, ${fmt.int(c.diff)} diff, ${fmt.int(c.noise)} noise only`),
     stat('Diff rate', fmt.percent(comparisons ? c.diff / comparisons : null), 'Comparisons with at least one difference that is not noise'),
     stat('Failovers', fmt.int(c.failovers)),
-    stat('Shadow in flight', fmt.int(c.shadowInFlight)));
+    stat('Shadow in flight', fmt.int(c.shadowInFlight)),
+    stat('Shadow limit', fmt.int(c.shadowLimit), 'Shadows allowed in flight now: lowered while live traffic would pay for them (Shadow:Adaptive), between Shadow:MinInFlight and Shadow:MaxInFlight'));
 }
 
 // ---------- commands ----------
