@@ -34,8 +34,10 @@ public sealed class DashboardFlowTests(BrowserFixture browser, ProxyFixture fixt
         await Expect(page.Locator("#mig-status")).ToHaveTextAsync("Ramping");
         await Expect(page.Locator("#timeline li[aria-current=step]")).ToContainTextAsync("canary");
 
-        // The diff explorer, filtered on the server: the renamed customer field, its samples, one sample side by side.
+        // The diff explorer per endpoint (one click from the grouped view it opens on), filtered on the server:
+        // the renamed customer field, its samples, one sample side by side.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Diffs" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Per endpoint" }).ClickAsync();
         await page.GetByLabel("Path contains").FillAsync("customerName");
         var row = page.Locator("#summary-body tr", new() { HasText = "$.customerName" });
         await Expect(row).ToHaveCountAsync(1);

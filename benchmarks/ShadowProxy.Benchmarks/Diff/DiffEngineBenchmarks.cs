@@ -65,7 +65,8 @@ public class DiffEngineBenchmarks
     [Benchmark]
     public int DiffEngine() => _engine.Compare(_legacy, _candidate).Differences.Count;
 
-    private static CapturedResponse Capture(byte[] body)
+    /// <summary>A JSON response as the proxy captures it.</summary>
+    internal static CapturedResponse Capture(byte[] body)
     {
         var buffer = new CappedBuffer(body.Length);
         buffer.Write(body);

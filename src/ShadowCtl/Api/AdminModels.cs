@@ -37,8 +37,16 @@ internal sealed record AuditView(long Id, DateTimeOffset Time, string Migration,
 
 internal sealed record DiffSummaryPage(long Total, int Offset, int Limit, IReadOnlyList<DiffSummaryRow> Rows);
 
+/// <summary>The summary with <c>groupBy=path</c>: one row per path and kind across endpoints.</summary>
+internal sealed record DiffSummaryGroupPage(long Total, int Offset, int Limit, IReadOnlyList<DiffSummaryGroup> Rows);
+
+internal sealed record DiffSummaryGroup(string Path, string Kind, string Severity, long Count, double Rate, bool IsNoise, DateTimeOffset LastSeen, IReadOnlyList<GroupEndpoint> Endpoints);
+
+internal sealed record GroupEndpoint(string Endpoint, long Count);
 internal sealed record DiffSummaryRow(string Endpoint, string Path, string Kind, long Count, long NoiseCount, double Rate, bool IsNoise, DateTimeOffset FirstSeen, DateTimeOffset LastSeen)
 {
+    public string? Severity { get; init; }
+
     public string? NoiseSource { get; init; }
 
     public string? CandidatePath { get; init; }
@@ -78,7 +86,7 @@ internal sealed record MigrationReport(string Migration, DateTimeOffset Generate
 
 internal sealed record ReportTotals(long LegacyRequests, long LegacyErrors, long CandidateRequests, long CandidateErrors, long Comparisons, long Diffs, double? DiffRate);
 
-internal sealed record EndpointRow(string Endpoint, BackendSide Legacy, BackendSide Candidate, long Comparisons, long Diffs, long Noise, double? DiffRate);
+internal sealed record EndpointRow(string Endpoint, BackendSide Legacy, BackendSide Candidate, long Comparisons, long Diffs, long Noise, double? DiffRate, long Breaking, long Risky, long Cosmetic);
 
 internal sealed record BackendSide(long Requests, long Errors, double? ErrorRate, double? P50Ms, double? P95Ms, double? P99Ms);
 

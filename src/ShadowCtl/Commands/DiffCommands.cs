@@ -16,19 +16,33 @@ internal static class DiffCommands
         var endpoint = new Option<string?>("--endpoint", "-e") { Description = "Only this endpoint, e.g. 'GET /api/orders/{id}'" };
         var path = new Option<string?>("--path", "-p") { Description = "Only paths containing this text, e.g. 'price' or '$.items'" };
         var limit = CommonSymbols.Limit("Rows at most [default: the server's, 100]");
+        var severity = new Option<string?>("--severity")
+        {
+            Description = "Only differences at least this severe: breaking, risky or cosmetic [default: all]",
+        };
+        severity.AcceptOnlyFromAmong("breaking", "risky", "cosmetic");
+        var groupBy = new Option<string?>("--group-by", "-g")
+        {
+            Description = "path: one row per path and kind across endpoints (one row per cause); endpoint: one per endpoint [default: endpoint]",
+        };
+        groupBy.AcceptOnlyFromAmong("path", "endpoint");
         var version = new Option<string?>("--version", "-v") { Description = "Count only comparisons of this candidate version (see 'shadowctl versions NAME')" };
         var since = new Option<string?>("--since") { Description = "Count only comparisons since this time (ISO 8601, e.g. 2026-12-04T14:00:00Z; whole hours)" };
-        var command = new Command("diffs", "Summarize a migration's differences per endpoint and path: kind, count, rate, noise (and why), version")
+        var command = new Command("diffs", "Summarize a migration's differences, most severe first: severity, kind, count, rate, noise (and why), version")
         {
-            name, endpoint, path, limit, version, since, VersionCommands.Show(runner),
+            name, endpoint, path, limit, severity, groupBy, version, since, VersionCommands.Show(runner),
         };
         return runner.Define(command, async (context, parse, cancellationToken) =>
         {
+            var grouped = parse.GetValue(groupBy) == "path";
             var query = ApiPaths.WithQuery(ApiPaths.Migration(parse.GetRequiredValue(name), "diffs/summary"),
                 ("endpoint", parse.GetValue(endpoint)), ("path", parse.GetValue(path)), ("limit", parse.GetValue(limit)),
+                ("severity", parse.GetValue(severity)), ("groupBy", grouped ? "path" : null),
                 ("version", parse.GetValue(version)), ("since", parse.GetValue(since)));
             var response = await context.Client.GetAsync(query, cancellationToken).ConfigureAwait(false);
-            return await context.PrintAsync<DiffSummaryPage>(response, WriteSummary).ConfigureAwait(false);
+            return grouped
+                ? await context.PrintAsync<DiffSummaryGroupPage>(response, WriteGroups).ConfigureAwait(false)
+                : await context.PrintAsync<DiffSummaryPage>(response, WriteSummary).ConfigureAwait(false);
         });
     }
 
@@ -85,10 +99,11 @@ internal static class DiffCommands
             return;
         }
 
-        var table = new Table("ENDPOINT", "PATH", "KIND", "COUNT>", "RATE>", "NOISE", "VERSION", "LAST SEEN");
+        var table = new Table("SEVERITY", "ENDPOINT", "PATH", "KIND", "COUNT>", "RATE>", "NOISE", "VERSION", "LAST SEEN");
         foreach (var row in page.Rows)
         {
             table.Add(
+                row.Severity ?? Format.None,
                 row.Endpoint,
                 row.CandidatePath is null ? row.Path : row.Path + " -> " + row.CandidatePath,
                 row.Kind,
@@ -100,9 +115,38 @@ internal static class DiffCommands
         }
 
         table.WriteTo(output);
-        if (page.Total > page.Offset + page.Rows.Count)
+        WriteMore(output, page.Total, page.Offset, page.Rows.Count);
+    }
+
+    private static void WriteGroups(StringBuilder output, DiffSummaryGroupPage page)
+    {
+        if (page.Rows.Count == 0)
         {
-            output.Append($"\n{page.Rows.Count} of {Format.Number(page.Total)} rows; narrow with --endpoint/--path or raise --limit.\n");
+            output.Append("No differences recorded.\n");
+            return;
+        }
+
+        var table = new Table("SEVERITY", "PATH", "KIND", "COUNT>", "RATE>", "NOISE", "LAST SEEN", "ENDPOINTS");
+        foreach (var group in page.Rows)
+        {
+            table.Add(group.Severity, group.Path, group.Kind, Format.Number(group.Count), Format.Rate(group.Rate), group.IsNoise ? "noise" : "-", Format.Time(group.LastSeen), Endpoints(group.Endpoints));
+        }
+
+        table.WriteTo(output);
+        WriteMore(output, page.Total, page.Offset, page.Rows.Count);
+
+        // The most affected endpoints first; the rest as a count.
+        static string Endpoints(IReadOnlyList<GroupEndpoint> endpoints) =>
+            endpoints.Count <= 2
+                ? string.Join(", ", endpoints.Select(e => e.Endpoint))
+                : $"{endpoints.Count}: {endpoints[0].Endpoint}, {endpoints[1].Endpoint}, …";
+    }
+
+    private static void WriteMore(StringBuilder output, long total, int offset, int shown)
+    {
+        if (total > offset + shown)
+        {
+            output.Append($"\n{shown} of {Format.Number(total)} rows; narrow with --severity/--endpoint/--path or raise --limit.\n");
         }
     }
 

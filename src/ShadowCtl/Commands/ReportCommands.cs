@@ -52,21 +52,22 @@ internal static class ReportCommands
 
     private static void WriteReport(StringBuilder output, MigrationReport report)
     {
-        output.Append($"{report.Migration}: legacy vs candidate at {Format.Time(report.GeneratedAt)} (latencies in ms, p50/p95/p99)\n\n");
-        var table = new Table("ENDPOINT", "LEGACY REQ>", "LEGACY ERR>", "LEGACY LATENCY>", "CANDIDATE REQ>", "CANDIDATE ERR>", "CANDIDATE LATENCY>", "COMPARED>", "DIFF RATE>");
+        output.Append($"{report.Migration}: legacy vs candidate at {Format.Time(report.GeneratedAt)} (latencies in ms, p50/p95/p99; differing comparisons by their most severe difference: breaking/risky/cosmetic)\n\n");
+        var table = new Table("ENDPOINT", "LEGACY REQ>", "LEGACY ERR>", "LEGACY LATENCY>", "CANDIDATE REQ>", "CANDIDATE ERR>", "CANDIDATE LATENCY>", "COMPARED>", "DIFF RATE>", "B/R/C>");
         foreach (var row in report.Endpoints)
         {
             table.Add(row.Endpoint,
                 Format.Number(row.Legacy.Requests), Format.Rate(row.Legacy.ErrorRate), Format.Latencies(row.Legacy.P50Ms, row.Legacy.P95Ms, row.Legacy.P99Ms),
                 Format.Number(row.Candidate.Requests), Format.Rate(row.Candidate.ErrorRate), Format.Latencies(row.Candidate.P50Ms, row.Candidate.P95Ms, row.Candidate.P99Ms),
-                Format.Number(row.Comparisons), Format.Rate(row.DiffRate));
+                Format.Number(row.Comparisons), Format.Rate(row.DiffRate), $"{row.Breaking}/{row.Risky}/{row.Cosmetic}");
         }
 
         var t = report.Totals;
         table.Add("TOTAL",
             Format.Number(t.LegacyRequests), Format.Rate(ErrorRate(t.LegacyErrors, t.LegacyRequests)), Format.None,
             Format.Number(t.CandidateRequests), Format.Rate(ErrorRate(t.CandidateErrors, t.CandidateRequests)), Format.None,
-            Format.Number(t.Comparisons), Format.Rate(t.DiffRate));
+            Format.Number(t.Comparisons), Format.Rate(t.DiffRate),
+            $"{report.Endpoints.Sum(r => r.Breaking)}/{report.Endpoints.Sum(r => r.Risky)}/{report.Endpoints.Sum(r => r.Cosmetic)}");
         table.WriteTo(output);
 
         static double? ErrorRate(long errors, long requests) => requests == 0 ? null : (double)errors / requests;

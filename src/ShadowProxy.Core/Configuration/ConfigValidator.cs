@@ -197,6 +197,16 @@ public static class ConfigValidator
         CheckJsonPaths(diff.UnorderedArrays, $"{key}:UnorderedArrays", errors);
         Positive(diff.MaxDecodedBytes, $"{key}:MaxDecodedBytes", errors);
         Positive(diff.MaxDifferences, $"{key}:MaxDifferences", errors);
+        if (!SeverityRules.TryCreate(diff.Severity, out _, out var pattern, out var reason))
+        {
+            errors.Add(new($"{key}:Severity:{pattern}", reason));
+        }
+
+        if (!ArrayKeyRules.TryCreate(diff.ArrayKeys, out _, out pattern, out reason))
+        {
+            errors.Add(new($"{key}:ArrayKeys:{pattern}", reason));
+        }
+
         var probe = diff.NoiseProbe;
         if (probe.SamplePercent is < 0 or > 100 || double.IsNaN(probe.SamplePercent))
         {

@@ -96,6 +96,18 @@ public sealed record DiffOptions
     /// <summary>Cap on the differences reported for one pair (per-index array differences included).</summary>
     public int MaxDifferences { get; init; } = 100;
 
+    /// <summary>
+    /// Severity overrides (SPEC §16): difference path pattern → <c>breaking</c>, <c>risky</c> or <c>cosmetic</c>,
+    /// e.g. <c>{"header:ETag": "risky", "$.meta.*": "cosmetic"}</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Severity { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Identity keys of array elements per array path pattern (SPEC §16), e.g. <c>{"$.orders": "orderNo"}</c>;
+    /// arrays not listed match object elements by <c>id</c>, <c>Id</c> or <c>key</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ArrayKeys { get; init; } = new Dictionary<string, string>();
+
     public NoiseProbeOptions NoiseProbe { get; init; } = new();
 }
 
@@ -240,6 +252,12 @@ public sealed record GateOptions
     public double MaxErrorRateIncrease { get; init; } = 0.005;
 
     public double MaxP99LatencyRatio { get; init; } = 1.5;
+
+    /// <summary>
+    /// The least severity a difference needs to count in the diff-rate gate (SPEC §16): with the default, a
+    /// comparison whose only differences are cosmetic headers does not hold a ramp back.
+    /// </summary>
+    public Diff.DiffSeverity DiffSeverity { get; init; } = Diff.DiffSeverity.Risky;
 }
 
 public sealed record FailoverOptions

@@ -14,6 +14,39 @@ internal static class BodyFormats
 {
     private const int SniffBytes = 1024;
 
+    // The values of a Body difference that says the format changed (SeverityRules reads them back).
+    private const string FormatPrefix = "format: ";
+
+    /// <summary>The value a body-format difference shows for <paramref name="format"/>: <c>format: json</c>.</summary>
+    public static string FormatText(BodyFormat format) => FormatPrefix + format.ToString().ToLowerInvariant();
+
+    /// <summary>The value for a body that claims or looks like JSON but does not parse.</summary>
+    public static string InvalidJsonText => FormatPrefix + "invalid json";
+
+    /// <summary>True when a Body difference's values are two different formats (JSON → text): a breaking change.</summary>
+    public static bool IsFormatChange(string? legacy, string? candidate) =>
+        legacy is not null && candidate is not null
+        && legacy.StartsWith(FormatPrefix, StringComparison.Ordinal) && candidate.StartsWith(FormatPrefix, StringComparison.Ordinal)
+        && !string.Equals(legacy, candidate, StringComparison.Ordinal);
+
+    /// <summary>True when <paramref name="body"/> is one complete JSON value (only on the slow path: after a parse failed).</summary>
+    public static bool IsValidJson(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(body, new System.Text.Json.JsonReaderOptions { MaxDepth = 256 });
+            while (reader.Read())
+            {
+            }
+
+            return reader.BytesConsumed > 0;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
     public static BodyFormat Classify(string? contentType, ReadOnlySpan<byte> body)
     {
         var mediaType = MediaType(contentType);

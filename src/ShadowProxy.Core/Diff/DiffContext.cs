@@ -14,6 +14,7 @@ internal sealed class DiffContext : IDisposable
     private readonly List<Difference> _differences = [];
     private bool _hasNonNoise;
     private bool _truncated;
+    private int _seen;
 
     /// <param name="paths">Where difference paths get their strings (the same paths come back on every pair).</param>
     public DiffContext(int maxDifferences, PathPatternSet ignore, PathPatternSet? extraNoise, StringInterner paths)
@@ -36,6 +37,9 @@ internal sealed class DiffContext : IDisposable
     /// <summary>Differences kept so far.</summary>
     public int Count => _differences.Count;
 
+    /// <summary>Differences found so far, kept or not: an array walk compares it before and after an element.</summary>
+    public int Seen => _seen;
+
     public void Report(DifferenceKind kind, string? legacy, string? candidate) => Report(Path.Span, kind, legacy, candidate);
 
     public void Report(ReadOnlySpan<char> path, DifferenceKind kind, string? legacy, string? candidate)
@@ -54,6 +58,7 @@ internal sealed class DiffContext : IDisposable
     {
         isNoise = IsNoise(path);
         _hasNonNoise |= !isNoise;
+        _seen++;
         if (_differences.Count < MaxDifferences)
         {
             return true;
@@ -66,6 +71,7 @@ internal sealed class DiffContext : IDisposable
     /// <summary>Records a difference that is noise by nature, whatever the patterns say.</summary>
     public void ReportNoise(string path, DifferenceKind kind, string? legacy, string? candidate)
     {
+        _seen++;
         if (_differences.Count < MaxDifferences)
         {
             _differences.Add(new Difference(path, kind, legacy, candidate, IsNoise: true));
@@ -94,6 +100,7 @@ internal sealed class DiffContext : IDisposable
     {
         var isNoise = IsNoise(path);
         _hasNonNoise |= !isNoise;
+        _seen++;
         if (index >= MaxDifferences)
         {
             _truncated = true;
@@ -109,7 +116,7 @@ internal sealed class DiffContext : IDisposable
     }
 
     /// <summary>The state to return to with <see cref="Rollback"/>.</summary>
-    public DiffMark Mark() => new(_differences.Count, _hasNonNoise, _truncated, Path.Length);
+    public DiffMark Mark() => new(_differences.Count, _hasNonNoise, _truncated, Path.Length, _seen);
 
     /// <summary>Forgets what was reported since <paramref name="mark"/> (a walk that found invalid JSON halfway).</summary>
     public void Rollback(DiffMark mark)
@@ -117,6 +124,7 @@ internal sealed class DiffContext : IDisposable
         _differences.RemoveRange(mark.Count, _differences.Count - mark.Count);
         _hasNonNoise = mark.HasNonNoise;
         _truncated = mark.Truncated;
+        _seen = mark.Seen;
         Path.Truncate(mark.PathLength);
     }
 
@@ -133,4 +141,4 @@ internal sealed class DiffContext : IDisposable
     private bool IsNoise(ReadOnlySpan<char> path) => _ignore.Matches(path) || (_extraNoise?.Matches(path) ?? false);
 }
 
-internal readonly record struct DiffMark(int Count, bool HasNonNoise, bool Truncated, int PathLength);
+internal readonly record struct DiffMark(int Count, bool HasNonNoise, bool Truncated, int PathLength, int Seen);

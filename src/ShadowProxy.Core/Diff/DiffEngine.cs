@@ -35,6 +35,7 @@ public sealed class DiffEngine
     private readonly HashSet<string> _ignoredHeaders;
     private readonly PathPatternSet _ignoredPaths;
     private readonly PathPatternSet _unorderedArrays;
+    private readonly ArrayKeyRules _arrayKeys;
     private readonly double _numericTolerance;
     private readonly long _maxDecodedBytes;
     private readonly int _maxDifferences;
@@ -53,7 +54,12 @@ public sealed class DiffEngine
         _numericTolerance = Math.Max(0, options.NumericTolerance);
         _maxDecodedBytes = Math.Max(0, options.MaxDecodedBytes);
         _maxDifferences = options.MaxDifferences;
+        Severity = SeverityRules.Create(options.Severity);
+        _arrayKeys = ArrayKeyRules.Create(options.ArrayKeys);
     }
+
+    /// <summary>How this migration's differences are ranked (SPEC §16): built-in rules and <c>Diff:Severity</c>.</summary>
+    public SeverityRules Severity { get; }
 
     /// <param name="extraNoise">Paths marked as noise at run time (through the admin API); they count as noise like ignored paths.</param>
     public ComparisonResult Compare(CapturedResponse legacy, CapturedResponse candidate, PathPatternSet? extraNoise = null)
@@ -181,9 +187,20 @@ public sealed class DiffEngine
         var legacyFormat = opaque ? BodyFormat.Binary : BodyFormats.Classify(legacy.GetHeader("Content-Type"), legacyBytes.Span);
         var candidateFormat = opaque ? BodyFormat.Binary : BodyFormats.Classify(candidate.GetHeader("Content-Type"), candidateBytes.Span);
 
+        if (legacyFormat != candidateFormat)
+        {
+            // A client written for one format cannot read the other, whatever the content says.
+            context.Report(BodyPath, DifferenceKind.Body, BodyFormats.FormatText(legacyFormat), BodyFormats.FormatText(candidateFormat));
+        }
+
         if ((legacyFormat == BodyFormat.Json || candidateFormat == BodyFormat.Json) && TryCompareJson(legacyBytes, candidateBytes, context))
         {
             return;
+        }
+
+        if (legacyFormat == BodyFormat.Json && candidateFormat == BodyFormat.Json)
+        {
+            ReportInvalidJson(legacyBytes.Span, candidateBytes.Span, context);
         }
 
         // Malformed JSON is compared as text, provided both sides read as text at all.
@@ -225,7 +242,7 @@ public sealed class DiffEngine
         var mark = context.Mark();
         try
         {
-            new JsonStreamComparer(context, _numericTolerance, _unorderedArrays, JsonMaxDepth).Compare(WithoutBom(legacy), WithoutBom(candidate));
+            new JsonStreamComparer(context, _numericTolerance, _unorderedArrays, _arrayKeys, JsonMaxDepth).Compare(WithoutBom(legacy), WithoutBom(candidate));
             return true;
         }
         catch (JsonException)
@@ -235,6 +252,20 @@ public sealed class DiffEngine
             return false;
         }
     }
+
+    /// <summary>Both sides say JSON but one does not parse: for its clients the format changed.</summary>
+    private static void ReportInvalidJson(ReadOnlySpan<byte> legacy, ReadOnlySpan<byte> candidate, DiffContext context)
+    {
+        var legacyValid = BodyFormats.IsValidJson(WithoutBom(legacy));
+        if (legacyValid != BodyFormats.IsValidJson(WithoutBom(candidate)))
+        {
+            var json = BodyFormats.FormatText(BodyFormat.Json);
+            context.Report(BodyPath, DifferenceKind.Body, legacyValid ? json : BodyFormats.InvalidJsonText, legacyValid ? BodyFormats.InvalidJsonText : json);
+        }
+    }
+
+    private static ReadOnlySpan<byte> WithoutBom(ReadOnlySpan<byte> body) =>
+        body.StartsWith(Utf8Bom) ? body[3..] : body;
 
     private static ReadOnlyMemory<byte> WithoutBom(ReadOnlyMemory<byte> body) =>
         body.Span.StartsWith(Utf8Bom) ? body[3..] : body;

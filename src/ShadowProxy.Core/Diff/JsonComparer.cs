@@ -9,7 +9,7 @@ namespace ShadowProxy.Core.Diff;
 /// Works on <see cref="JsonElement"/>s over the original UTF-8 bytes (no string trees): names and values are
 /// compared as raw bytes first and only unescaped or parsed when the raw forms differ.
 /// </summary>
-internal sealed class JsonComparer(DiffContext context, double numericTolerance, PathPatternSet unorderedArrays)
+internal sealed partial class JsonComparer(DiffContext context, double numericTolerance, PathPatternSet unorderedArrays, ArrayKeyRules arrayKeys)
 {
     private const byte Backslash = (byte)'\\';
 
@@ -226,170 +226,6 @@ internal sealed class JsonComparer(DiffContext context, double numericTolerance,
         }
     }
 
-    private void CompareArrays(JsonElement legacy, JsonElement candidate)
-    {
-        var legacyLength = legacy.GetArrayLength();
-        var candidateLength = candidate.GetArrayLength();
-        if (legacyLength != candidateLength && context.TryAdmit(context.Path.Span, out var isNoise))
-        {
-            context.Add(context.Path.Span, DifferenceKind.ArrayLength, legacyLength.ToString(provider: null), candidateLength.ToString(provider: null), isNoise);
-        }
-
-        if (!unorderedArrays.IsEmpty && unorderedArrays.MatchesExactly(context.Path.Span))
-        {
-            CompareAsMultisets(legacy, legacyLength, candidate, candidateLength);
-            return;
-        }
-
-        var path = context.Path;
-        var mark = path.Length;
-        var index = 0;
-        var candidateItems = candidate.EnumerateArray();
-        foreach (var item in legacy.EnumerateArray())
-        {
-            path.AppendIndex(index++);
-            if (candidateItems.MoveNext())
-            {
-                Compare(item, candidateItems.Current);
-            }
-            else
-            {
-                Report(DifferenceKind.Missing, item, null);
-            }
-
-            path.Truncate(mark);
-            if (context.IsSaturated)
-            {
-                return;
-            }
-        }
-
-        while (candidateItems.MoveNext() && !context.IsSaturated)
-        {
-            path.AppendIndex(index++);
-            Report(DifferenceKind.Extra, null, candidateItems.Current);
-            path.Truncate(mark);
-        }
-    }
-
-    /// <summary>
-    /// Pairs equal elements regardless of position (hash, then deep equality within a hash bucket); what is left
-    /// unpaired is Missing (legacy index) or Extra (candidate index). Nested arrays inside elements are ordered.
-    /// </summary>
-    private void CompareAsMultisets(JsonElement legacy, int legacyLength, JsonElement candidate, int candidateLength)
-    {
-        var legacyItems = ArrayPool<HashedItem>.Shared.Rent(legacyLength);
-        var candidateItems = ArrayPool<HashedItem>.Shared.Rent(candidateLength);
-        try
-        {
-            Fill(legacy, legacyItems);
-            Fill(candidate, candidateItems);
-            var legacySpan = legacyItems.AsSpan(0, legacyLength);
-            var candidateSpan = candidateItems.AsSpan(0, candidateLength);
-            legacySpan.Sort(static (a, b) => a.Hash != b.Hash ? a.Hash.CompareTo(b.Hash) : a.Index.CompareTo(b.Index));
-            candidateSpan.Sort(static (a, b) => a.Hash != b.Hash ? a.Hash.CompareTo(b.Hash) : a.Index.CompareTo(b.Index));
-            PairEqualItems(legacySpan, candidateSpan);
-
-            ReportUnpaired(legacySpan, DifferenceKind.Missing);
-            ReportUnpaired(candidateSpan, DifferenceKind.Extra);
-        }
-        finally
-        {
-            ArrayPool<HashedItem>.Shared.Return(legacyItems, clearArray: true);
-            ArrayPool<HashedItem>.Shared.Return(candidateItems, clearArray: true);
-        }
-    }
-
-    private void Fill(JsonElement array, HashedItem[] items)
-    {
-        var index = 0;
-        foreach (var item in array.EnumerateArray())
-        {
-            items[index] = new HashedItem(item, index, Hash(item), Paired: false);
-            index++;
-        }
-    }
-
-    private void PairEqualItems(Span<HashedItem> legacy, Span<HashedItem> candidate)
-    {
-        var l = 0;
-        var c = 0;
-        while (l < legacy.Length && c < candidate.Length)
-        {
-            if (legacy[l].Hash < candidate[c].Hash)
-            {
-                l++;
-            }
-            else if (legacy[l].Hash > candidate[c].Hash)
-            {
-                c++;
-            }
-            else
-            {
-                var hash = legacy[l].Hash;
-                var legacyEnd = l;
-                while (legacyEnd < legacy.Length && legacy[legacyEnd].Hash == hash)
-                {
-                    legacyEnd++;
-                }
-
-                var candidateEnd = c;
-                while (candidateEnd < candidate.Length && candidate[candidateEnd].Hash == hash)
-                {
-                    candidateEnd++;
-                }
-
-                for (var i = l; i < legacyEnd; i++)
-                {
-                    for (var j = c; j < candidateEnd; j++)
-                    {
-                        if (!candidate[j].Paired && ValuesEqual(legacy[i].Element, candidate[j].Element))
-                        {
-                            legacy[i] = legacy[i] with { Paired = true };
-                            candidate[j] = candidate[j] with { Paired = true };
-                            break;
-                        }
-                    }
-                }
-
-                l = legacyEnd;
-                c = candidateEnd;
-            }
-        }
-    }
-
-    private void ReportUnpaired(Span<HashedItem> items, DifferenceKind kind)
-    {
-        // Report in index order so both directions of a comparison list the same paths.
-        items.Sort(static (a, b) => a.Index.CompareTo(b.Index));
-        var path = context.Path;
-        var mark = path.Length;
-        foreach (var item in items)
-        {
-            if (item.Paired)
-            {
-                continue;
-            }
-
-            if (context.IsSaturated)
-            {
-                return;
-            }
-
-            path.AppendIndex(item.Index);
-            if (kind == DifferenceKind.Missing)
-            {
-                Report(kind, item.Element, null);
-            }
-            else
-            {
-                Report(kind, null, item.Element);
-            }
-
-            path.Truncate(mark);
-        }
-    }
-
     /// <summary>A hash consistent with <see cref="ValuesEqual"/>: key order and number format do not change it.</summary>
     private int Hash(JsonElement element)
     {
@@ -486,6 +322,4 @@ internal sealed class JsonComparer(DiffContext context, double numericTolerance,
         element is { } value ? ValueText.FromUtf8(JsonMarshal.GetRawUtf8Value(value)) : null;
 
     private static JsonValueKind KindOf(JsonValueKind kind) => kind == JsonValueKind.False ? JsonValueKind.True : kind;
-
-    private readonly record struct HashedItem(JsonElement Element, int Index, int Hash, bool Paired);
 }

@@ -6,6 +6,9 @@ internal enum PathSegmentKind : byte
     Index,
     AnyProperty,
     AnyIndex,
+
+    /// <summary>An array element named by its identity, <c>[id=7]</c>: Start and Length span the text between the brackets.</summary>
+    Identity,
 }
 
 /// <summary>
@@ -120,6 +123,12 @@ internal ref struct JsonPathReader
             return TryReadQuoted(first, recursive, out segment);
         }
 
+        var equals = _text[_position..].IndexOfAny('=', ']');
+        if (equals > 0 && _text[_position + equals] == '=')
+        {
+            return TryReadIdentity(open, recursive, out segment);
+        }
+
         var close = _text[_position..].IndexOf(']');
         if (close < 0)
         {
@@ -146,6 +155,54 @@ internal ref struct JsonPathReader
         }
 
         segment = new PathSegment(PathSegmentKind.Index, innerStart, inner.Length, int.Parse(inner, provider: null), recursive, false);
+        return true;
+    }
+
+    /// <summary>
+    /// <c>[key=value]</c> or <c>[key='value']</c> (the quoted form may hold <c>]</c>, and <c>\'</c> / <c>\\</c>
+    /// escapes); the segment spans the text between the brackets, compared as written.
+    /// </summary>
+    private bool TryReadIdentity(int open, bool recursive, out PathSegment segment)
+    {
+        segment = default;
+        var start = _position;
+        var equals = start + _text[start..].IndexOf('=');
+        if (!PathBuilder.IsPlainName(_text[start..equals]))
+        {
+            return Fail($"'[' at {open}: an identity key is a plain name");
+        }
+
+        _position = equals + 1;
+        if (_position < _text.Length && _text[_position] == '\'')
+        {
+            _position++;
+            while (_position < _text.Length && _text[_position] != '\'')
+            {
+                _position += _text[_position] == '\\' ? 2 : 1;
+            }
+
+            if (_position >= _text.Length)
+            {
+                return Fail($"unterminated quote after {open}");
+            }
+
+            _position++;
+        }
+        else
+        {
+            while (_position < _text.Length && _text[_position] != ']')
+            {
+                _position++;
+            }
+        }
+
+        if (_position >= _text.Length || _text[_position] != ']' || _position == equals + 1)
+        {
+            return Fail($"unterminated or empty identity at {open}");
+        }
+
+        segment = new PathSegment(PathSegmentKind.Identity, start, _position - start, 0, recursive, false);
+        _position++;
         return true;
     }
 

@@ -14,7 +14,7 @@ namespace ShadowProxy.Core.Diff;
 /// <see cref="JsonException"/>, possibly after reporting: the caller rolls back. Both bodies are always read to
 /// the end, so validity is judged on the whole body.
 /// </summary>
-internal readonly struct JsonStreamComparer(DiffContext context, double numericTolerance, PathPatternSet unorderedArrays, int maxDepth)
+internal readonly struct JsonStreamComparer(DiffContext context, double numericTolerance, PathPatternSet unorderedArrays, ArrayKeyRules arrayKeys, int maxDepth)
 {
     public void Compare(ReadOnlyMemory<byte> legacy, ReadOnlyMemory<byte> candidate)
     {
@@ -164,7 +164,34 @@ internal readonly struct JsonStreamComparer(DiffContext context, double numericT
     }
 
     private void CompareDocuments(JsonDocument legacy, JsonDocument candidate) =>
-        new JsonComparer(context, numericTolerance, unorderedArrays).Compare(legacy.RootElement, candidate.RootElement);
+        new JsonComparer(context, numericTolerance, unorderedArrays, arrayKeys).Compare(legacy.RootElement, candidate.RootElement);
+
+    /// <summary>Parses the arrays under each reader and aligns their elements (<see cref="JsonComparer.CompareAligned"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CompareAlignedAsDocuments(ref Utf8JsonReader legacy, ref Utf8JsonReader candidate)
+    {
+        using var legacyDocument = JsonDocument.ParseValue(ref legacy);
+        using var candidateDocument = JsonDocument.ParseValue(ref candidate);
+        new JsonComparer(context, numericTolerance, unorderedArrays, arrayKeys).CompareAligned(legacyDocument.RootElement, candidateDocument.RootElement);
+    }
+
+    /// <summary>Whether two elements that differ are the same element (same identity key value), from their raw text.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool SameElement(ReadOnlySpan<byte> legacy, ReadOnlySpan<byte> candidate, string[] keys)
+    {
+        // Only objects have identities.
+        if (legacy.IsEmpty || candidate.IsEmpty || legacy[0] != (byte)'{' || candidate[0] != (byte)'{')
+        {
+            return false;
+        }
+
+        var options = new JsonReaderOptions { MaxDepth = maxDepth };
+        var legacyReader = new Utf8JsonReader(legacy, options);
+        var candidateReader = new Utf8JsonReader(candidate, options);
+        using var legacyDocument = JsonDocument.ParseValue(ref legacyReader);
+        using var candidateDocument = JsonDocument.ParseValue(ref candidateReader);
+        return ArrayIdentity.SameElement(legacyDocument.RootElement, candidateDocument.RootElement, keys);
+    }
 
     private bool CompareArrays(ref JsonCursor legacy, ref JsonCursor candidate)
     {
@@ -179,17 +206,40 @@ internal readonly struct JsonStreamComparer(DiffContext context, double numericT
         var lengthSlot = context.Count;
         var mark = path.Length;
         var index = 0;
+
+        // Elements are compared by position while they line up; where one differs without being the same element
+        // (JsonComparer.Arrays says why), the array is parsed from these copies and aligned.
+        var arrayStart = context.Mark();
+        var legacyArray = legacy.Reader;
+        var candidateArray = candidate.Reader;
+        string[]? keys = null;
         legacy.Read();
         candidate.Read();
         while (legacy.Reader.TokenType != JsonTokenType.EndArray && candidate.Reader.TokenType != JsonTokenType.EndArray)
         {
             path.AppendIndex(index++);
+            var seen = context.Seen;
+            var legacyElement = (int)legacy.Reader.TokenStartIndex;
+            var candidateElement = (int)candidate.Reader.TokenStartIndex;
             if (!CompareValues(ref legacy, ref candidate))
             {
                 return false;
             }
 
             path.Truncate(mark);
+            if (context.Seen != seen)
+            {
+                keys ??= arrayKeys.KeysFor(path.Span);
+                if (!SameElement(legacy.Body[legacyElement..(int)legacy.Reader.BytesConsumed], candidate.Body[candidateElement..(int)candidate.Reader.BytesConsumed], keys))
+                {
+                    legacy.SkipRestOfArray();
+                    candidate.SkipRestOfArray();
+                    context.Rollback(arrayStart);
+                    CompareAlignedAsDocuments(ref legacyArray, ref candidateArray);
+                    return true;
+                }
+            }
+
             legacy.Read();
             candidate.Read();
         }
@@ -316,6 +366,17 @@ internal readonly struct JsonStreamComparer(DiffContext context, double numericT
             var start = (int)Reader.TokenStartIndex;
             Reader.Skip();
             return Body[start..(int)Reader.BytesConsumed];
+        }
+
+        /// <summary>From an element's last token, to the end of its array.</summary>
+        public void SkipRestOfArray()
+        {
+            Read();
+            while (Reader.TokenType != JsonTokenType.EndArray)
+            {
+                Reader.Skip();
+                Read();
+            }
         }
 
         /// <summary>From a property name or the end of an object, to the end of that object.</summary>

@@ -34,6 +34,46 @@ internal sealed class PathBuilder : IDisposable
         _buffer[_length++] = ']';
     }
 
+    /// <summary>
+    /// Appends an element named by its identity, <c>[id=7]</c> or <c>[sku='A B']</c>: the value stays bare when it
+    /// is plain (letters, digits, '_', '-', '.'), else it is single-quoted with <c>\'</c> and <c>\\</c> escapes.
+    /// </summary>
+    public void AppendIdentity(string key, string value)
+    {
+        Reserve(key.Length + (value.Length * 2) + 5);
+        _buffer[_length++] = '[';
+        Append(key);
+        _buffer[_length++] = '=';
+        if (IsPlainIdentity(value))
+        {
+            Append(value);
+        }
+        else
+        {
+            AppendQuoted(value);
+        }
+
+        _buffer[_length++] = ']';
+    }
+
+    internal static bool IsPlainIdentity(ReadOnlySpan<char> value)
+    {
+        if (value.IsEmpty)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Appends a property given as unescaped UTF-8 (the usual case: no transcoding for ASCII names).</summary>
     public void AppendProperty(ReadOnlySpan<byte> utf8Name)
     {
@@ -75,8 +115,15 @@ internal sealed class PathBuilder : IDisposable
 
         Reserve(name.Length * 2 + 4);
         _buffer[_length++] = '[';
+        AppendQuoted(name);
+        _buffer[_length++] = ']';
+    }
+
+    /// <summary>Writes <paramref name="text"/> in single quotes with <c>\'</c> and <c>\\</c> escapes; the caller reserved room.</summary>
+    private void AppendQuoted(ReadOnlySpan<char> text)
+    {
         _buffer[_length++] = '\'';
-        foreach (var c in name)
+        foreach (var c in text)
         {
             if (c is '\'' or '\\')
             {
@@ -87,7 +134,6 @@ internal sealed class PathBuilder : IDisposable
         }
 
         _buffer[_length++] = '\'';
-        _buffer[_length++] = ']';
     }
 
     public override string ToString() => new(_buffer, 0, _length);

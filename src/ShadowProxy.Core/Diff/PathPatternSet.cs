@@ -222,9 +222,12 @@ public sealed class PathPatternSet
             var reader = new JsonPathReader(text, allowWildcards: true);
             while (reader.TryRead(out var segment))
             {
-                var name = segment.Kind == PathSegmentKind.Property
-                    ? JsonPathReader.Unescape(text.AsSpan(segment.Start, segment.Length), segment.Escaped)
-                    : null;
+                var name = segment.Kind switch
+                {
+                    PathSegmentKind.Property => JsonPathReader.Unescape(text.AsSpan(segment.Start, segment.Length), segment.Escaped),
+                    PathSegmentKind.Identity => text.Substring(segment.Start, segment.Length),
+                    _ => null,
+                };
                 steps.Add(new JsonStep(segment.Kind, name, segment.Index, segment.RecursiveDescent));
             }
 
@@ -274,6 +277,7 @@ public sealed class PathPatternSet
         {
             PathSegmentKind.AnyProperty or PathSegmentKind.AnyIndex => true,
             PathSegmentKind.Index => segment.Kind == PathSegmentKind.Index && segment.Index == Index,
+            PathSegmentKind.Identity => segment.Kind == PathSegmentKind.Identity && path.Slice(segment.Start, segment.Length).SequenceEqual(Name),
             _ => segment.Kind == PathSegmentKind.Property
                 && JsonPathReader.NameEquals(path.Slice(segment.Start, segment.Length), segment.Escaped, Name),
         };

@@ -33,6 +33,8 @@ public sealed record ComparisonRecord
 /// </summary>
 public readonly record struct StoredDifference(string Path, string Kind, string? Legacy, string? Candidate, bool IsNoise)
 {
+    /// <summary><c>breaking</c>, <c>risky</c> or <c>cosmetic</c> by the rules in force when read (SPEC §16); set by the API, not stored.</summary>
+    public string? Severity { get; init; }
     /// <summary><c>config</c>, <c>mark</c> or <c>probe</c> when noise; when read through the API, by the rules in force then.</summary>
     public string? NoiseSource { get; init; }
 

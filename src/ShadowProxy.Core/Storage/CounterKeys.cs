@@ -1,10 +1,12 @@
 using System.Globalization;
+using ShadowProxy.Core.Diff;
 
 namespace ShadowProxy.Core.Storage;
 
 /// <summary>
 /// Names of the shared counters of one migration: the live totals, and per endpoint the side-by-side
-/// report (requests, errors and latency histogram buckets per backend; comparisons, diffs, noise).
+/// report (requests, errors and latency histogram buckets per backend; comparisons, diffs, noise,
+/// differing comparisons by severity).
 /// Histogram buckets use the fixed layout of <see cref="Gates.LatencyHistogram"/>, so bucket counts of
 /// every instance add up; only non-empty buckets are stored.
 /// </summary>
@@ -33,6 +35,14 @@ public static class CounterKeys
         public const string Comparisons = "cmp";
         public const string Diffs = "diff";
         public const string Noise = "noise";
+
+        /// <summary>Differing comparisons by their most severe difference: breaking, risky, cosmetic.</summary>
+        public static string Severity(DiffSeverity severity) => severity switch
+        {
+            DiffSeverity.Breaking => "sev-b",
+            DiffSeverity.Risky => "sev-r",
+            _ => "sev-c",
+        };
 
         /// <summary>Latency bucket <paramref name="index"/> of legacy (<c>lh12</c>) or the candidate (<c>ch12</c>).</summary>
         public static string Latency(bool legacy, int index) => (legacy ? "lh" : "ch") + index.ToString(CultureInfo.InvariantCulture);

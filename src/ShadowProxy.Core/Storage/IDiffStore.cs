@@ -39,6 +39,9 @@ public enum SummarySort
     FirstSeen,
     Endpoint,
     Path,
+
+    /// <summary>Real differences before noise, then most severe first, then by count (SPEC §16); the API's default.</summary>
+    Severity,
 }
 
 /// <summary>Filters and page of <see cref="IDiffStore.ReadSummaryAsync"/>.</summary>
@@ -92,6 +95,8 @@ public sealed record DiffSummaryRow(
     DateTimeOffset LastSeen,
     IReadOnlyList<long> SampleIds)
 {
+    /// <summary><c>breaking</c>, <c>risky</c> or <c>cosmetic</c> by the rules in force (SPEC §16); set by the API, not stored.</summary>
+    public string? Severity { get; init; }
     /// <summary><c>config</c>, <c>mark</c>, <c>probe</c>, or null when the path is a real difference.</summary>
     public string? NoiseSource { get; init; }
 

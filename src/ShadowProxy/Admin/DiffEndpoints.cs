@@ -3,6 +3,7 @@ using System.Text.Json;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Storage;
+using ShadowProxy.Core.Triage;
 using ShadowProxy.Core.Versions;
 using ShadowProxy.Migrations;
 
@@ -20,6 +21,9 @@ internal static class DiffEndpoints
     public const string ActorItemKey = AdminAuthorization.ActorItem;
 
     private const int MaxNoiseFieldLength = 1024;
+
+    // Summary rows read for one triage answer, beyond the store's own bound per migration.
+    private const int MaxTriageRows = 100_000;
 
     private static readonly string[] NoisePathPrefixes = ["$", "header:", "status", "body", "line:"];
 
@@ -48,7 +52,9 @@ internal static class DiffEndpoints
             || !TryParseInt(query["limit"], "limit", 100, 1, SummaryQuery.MaxLimit, out var limit, out error)
             || !TryParseNoise(query["noise"], out var noise, out error)
             || !TryParseSort(query["sort"], out var sort, out error)
-            || !TryParseSince(query["since"], out var since, out error))
+            || !TryParseSince(query["since"], out var since, out error)
+            || !TryParseSeverity(query["severity"], out var severity, out error)
+            || !TryParseGrouping(query["groupBy"], out var grouping, out error))
         {
             return BadRequest(error);
         }
@@ -59,7 +65,7 @@ internal static class DiffEndpoints
             return BadRequest($"version: '{version}' is not a version name (printable ASCII, at most {CandidateVersion.MaxLength} characters).");
         }
 
-        var page = await store.ReadSummaryAsync(migration.Name, new SummaryQuery
+        var filter = new SummaryQuery
         {
             Endpoint = NullIfEmpty(query["endpoint"]),
             PathContains = NullIfEmpty(query["path"]),
@@ -67,18 +73,42 @@ internal static class DiffEndpoints
             Rules = migration.Comparer.Noise,
             Version = version,
             Since = since,
-            Sort = sort,
-            Offset = offset,
-            Limit = limit,
-        }, cancellationToken).ConfigureAwait(false);
-        if (page.Rows.Count == 0)
+        };
+        var triage = new TriageQuery { MinSeverity = severity, Sort = sort ?? SummarySort.Severity, GroupBy = grouping, Offset = offset, Limit = limit };
+        var rows = await ReadAllSummaryRowsAsync(store, migration.Name, filter, cancellationToken).ConfigureAwait(false);
+        if (rows.Count > 0)
         {
-            return Results.Ok(page);
+            // lastVersion and fixed per row (SPEC §9), from the counts per version.
+            var verdicts = new VersionVerdicts(await signal.ReadVersionCountsAsync(migration.Name, cancellationToken).ConfigureAwait(false), migration.Current.Options.Diff.NoiseProbe.MinPairs);
+            rows = [.. rows.Select(verdicts.Apply)];
         }
 
-        // lastVersion and fixed per row (SPEC §9), from the counts per version.
-        var verdicts = new VersionVerdicts(await signal.ReadVersionCountsAsync(migration.Name, cancellationToken).ConfigureAwait(false), migration.Current.Options.Diff.NoiseProbe.MinPairs);
-        return Results.Ok(page with { Rows = page.Rows.Select(verdicts.Apply).ToList() });
+        var rules = migration.Comparer.Engine.Severity;
+        return grouping == SummaryGrouping.Path
+            ? Results.Ok(DiffTriage.Groups(rows, rules, triage))
+            : Results.Ok(DiffTriage.Rows(rows, rules, triage));
+    }
+
+    /// <summary>
+    /// Every summary row matching <paramref name="filter"/>: severity and grouping are decided by the rules in
+    /// force, so they are applied here rather than in the store. The store bounds the rows of a migration
+    /// (<c>Store:MaxPathsPerMigration</c>); <see cref="MaxTriageRows"/> is a second bound. Pages go by endpoint and
+    /// path, which do not move while counts grow.
+    /// </summary>
+    private static async Task<List<DiffSummaryRow>> ReadAllSummaryRowsAsync(IDiffStore store, string migration, SummaryQuery filter, CancellationToken cancellationToken)
+    {
+        var rows = new List<DiffSummaryRow>();
+        while (rows.Count < MaxTriageRows)
+        {
+            var page = await store.ReadSummaryAsync(migration, filter with { Sort = SummarySort.Endpoint, Offset = rows.Count, Limit = SummaryQuery.MaxLimit }, cancellationToken).ConfigureAwait(false);
+            rows.AddRange(page.Rows);
+            if (page.Rows.Count < SummaryQuery.MaxLimit || rows.Count >= page.Total)
+            {
+                break;
+            }
+        }
+
+        return rows;
     }
 
     private static async Task<IResult> GetSamplesAsync(string name, HttpRequest request, MigrationRegistry registry, IDiffStore store, CancellationToken cancellationToken)
@@ -124,18 +154,24 @@ internal static class DiffEndpoints
         }
 
         var sample = await store.ReadSampleAsync(migration.Name, sampleId, cancellationToken).ConfigureAwait(false);
-        return sample is null
-            ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown sample", detail: $"Migration '{migration.Name}' has no stored sample {sampleId}; samples are bounded and the oldest are deleted.")
-            : Results.Ok(InForce(sample, migration.Comparer.Noise));
+        if (sample is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown sample", detail: $"Migration '{migration.Name}' has no stored sample {sampleId}; samples are bounded and the oldest are deleted.");
+        }
+
+        return Results.Ok(InForce(sample, migration.Comparer.Noise, migration.Comparer.Engine.Severity));
     }
 
-    /// <summary>The sample's differences flagged by the noise rules in force now, not those of the moment it was compared.</summary>
-    private static SampleDetail InForce(SampleDetail sample, NoiseRules rules)
+    /// <summary>
+    /// The sample's differences flagged by the noise rules in force now, not those of the moment it was compared,
+    /// with their severity by the severity rules in force (SPEC §16).
+    /// </summary>
+    private static SampleDetail InForce(SampleDetail sample, NoiseRules rules, SeverityRules severity)
     {
         var differences = sample.Differences.Select(d =>
         {
             var source = NoiseSources.Name(rules.SourceOf(sample.Endpoint, d.Path, d.Kind, d.IsNoise && d.NoiseSource is null or "config"));
-            return d with { IsNoise = source is not null, NoiseSource = source };
+            return d with { IsNoise = source is not null, NoiseSource = source, Severity = DiffSeverities.Name(severity.Classify(d.Path, d.Kind, d.Legacy, d.Candidate)) };
         }).ToList();
         return sample with { Differences = differences };
     }
@@ -281,17 +317,55 @@ internal static class DiffEndpoints
         return false;
     }
 
-    private static bool TryParseSort(string? text, out SummarySort sort, out string error)
+    private static bool TryParseSeverity(string? text, out DiffSeverity? severity, out string error)
     {
         error = string.Empty;
-        sort = SummarySort.Count;
+        severity = null;
         if (string.IsNullOrEmpty(text))
         {
             return true;
         }
 
-        if (!int.TryParse(text, CultureInfo.InvariantCulture, out _) && Enum.TryParse(text, ignoreCase: true, out sort))
+        if (DiffSeverities.TryParse(text, out var parsed))
         {
+            severity = parsed;
+            return true;
+        }
+
+        error = $"severity: '{text}' must be {DiffSeverities.Accepted} (the least severity shown).";
+        return false;
+    }
+
+    private static bool TryParseGrouping(string? text, out SummaryGrouping grouping, out string error)
+    {
+        error = string.Empty;
+        grouping = SummaryGrouping.Endpoint;
+        switch (text?.ToLowerInvariant())
+        {
+            case null or "" or "endpoint":
+                return true;
+            case "path":
+                grouping = SummaryGrouping.Path;
+                return true;
+            default:
+                error = $"groupBy: '{text}' must be path or endpoint.";
+                return false;
+        }
+    }
+
+    /// <summary>Null when absent: the summary then sorts by severity, then count.</summary>
+    private static bool TryParseSort(string? text, out SummarySort? sort, out string error)
+    {
+        error = string.Empty;
+        sort = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (!int.TryParse(text, CultureInfo.InvariantCulture, out _) && Enum.TryParse<SummarySort>(text, ignoreCase: true, out var parsed))
+        {
+            sort = parsed;
             return true;
         }
 

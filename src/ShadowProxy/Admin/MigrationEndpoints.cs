@@ -132,12 +132,12 @@ internal static class MigrationEndpoints
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"# {migration.Name}: legacy vs candidate\n\n");
         text.Append(CultureInfo.InvariantCulture, $"Stage **{snapshot.Stage}**, weight **{snapshot.Weight}%**, status **{snapshot.Status}**, at {now:u}. Mirrored traffic of every instance, kept across restarts.\n\n");
-        text.Append("| endpoint | legacy req | legacy err | legacy p50/p95/p99 ms | candidate req | candidate err | candidate p50/p95/p99 ms | diff rate |\n");
-        text.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        text.Append("| endpoint | legacy req | legacy err | legacy p50/p95/p99 ms | candidate req | candidate err | candidate p50/p95/p99 ms | diff rate | breaking | risky | cosmetic |\n");
+        text.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         foreach (var row in rows)
         {
             text.Append(CultureInfo.InvariantCulture,
-                $"| `{row.Endpoint}` | {row.Legacy.Requests} | {Percent(row.Legacy.ErrorRate)} | {Latencies(row.Legacy)} | {row.Candidate.Requests} | {Percent(row.Candidate.ErrorRate)} | {Latencies(row.Candidate)} | {Percent(row.DiffRate)} |\n");
+                $"| `{row.Endpoint}` | {row.Legacy.Requests} | {Percent(row.Legacy.ErrorRate)} | {Latencies(row.Legacy)} | {row.Candidate.Requests} | {Percent(row.Candidate.ErrorRate)} | {Latencies(row.Candidate)} | {Percent(row.DiffRate)} | {row.Breaking} | {row.Risky} | {row.Cosmetic} |\n");
         }
 
         return text.ToString();

@@ -70,7 +70,7 @@ internal sealed partial class ComparisonWorker(
                     break;
                 case ComparisonOutcome.Diff:
                     migration.Metrics.Diff.Inc();
-                    RecordForGate(migration, endpoint, result, ComparisonTally.Diff);
+                    RecordForGate(migration, endpoint, result, GateSeverity.Tally(result, comparer.Engine.Severity, migration.Current.Options.Ramp.Gates.DiffSeverity));
                     break;
                 default:
                     migration.Metrics.Noise.Inc();
@@ -100,7 +100,8 @@ internal sealed partial class ComparisonWorker(
     /// <summary>
     /// A comparison with differences counts in the gate window by its signature (its differing paths), so that
     /// the diff-rate gate judges it by the noise rules in force when it evaluates. A list cut at MaxDifferences
-    /// keeps its verdict: what was cut cannot be judged again.
+    /// keeps its verdict: what was cut cannot be judged again. Paths below <c>Ramp:Gates:DiffSeverity</c> are left
+    /// out (SPEC §16): they never count, whatever the noise rules say later.
     /// </summary>
     private static void RecordForGate(MigrationRuntime migration, string endpoint, ComparisonResult result, ComparisonTally tally)
     {
@@ -110,13 +111,16 @@ internal sealed partial class ComparisonWorker(
             return;
         }
 
+        var severity = migration.Comparer.Engine.Severity;
+        var threshold = migration.Current.Options.Ramp.Gates.DiffSeverity;
         var paths = new string[result.Differences.Count];
         for (var i = 0; i < paths.Length; i++)
         {
             var difference = result.Differences[i];
 
             // Noise by nature (a body cut at the same place on both sides) is noise under any rules.
-            paths[i] = difference.IsNoise && difference.NoiseSource == Core.Noise.NoiseSource.Config && !migration.Comparer.IsNoiseNow(endpoint, difference.Path)
+            var noiseByNature = difference.IsNoise && difference.NoiseSource == Core.Noise.NoiseSource.Config && !migration.Comparer.IsNoiseNow(endpoint, difference.Path);
+            paths[i] = noiseByNature || severity.Classify(difference.Path, difference.Kind, difference.Legacy, difference.Candidate) < threshold
                 ? string.Empty
                 : difference.Path;
         }

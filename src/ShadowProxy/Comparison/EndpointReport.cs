@@ -29,7 +29,7 @@ internal sealed class EndpointReport : IComparisonSink
         var tally = Tally(exchange.Migration, endpoint);
         tally.Record(Backend.Legacy, exchange.Legacy);
         tally.Record(Backend.Candidate, exchange.Candidate);
-        tally.RecordComparison(result.Outcome);
+        tally.RecordComparison(result.Outcome, result.Outcome == ComparisonOutcome.Diff ? migration.Comparer.Engine.Severity.MostSevere(result) : null);
     }
 
     public IReadOnlyList<EndpointRow> Rows(string migration) =>
@@ -103,6 +103,9 @@ internal sealed class EndpointReport : IComparisonSink
         private long _diffs;
         private long _noise;
 
+        // Comparisons that differ, by their most severe difference (SPEC §16): breaking, risky, cosmetic.
+        private readonly long[] _bySeverity = new long[3];
+
         public BackendTally Legacy { get; } = new();
 
         public BackendTally Candidate { get; } = new();
@@ -112,12 +115,13 @@ internal sealed class EndpointReport : IComparisonSink
         public void Record(Backend backend, CapturedResponse response) =>
             (backend == Backend.Legacy ? Legacy : Candidate).Record(response);
 
-        public void RecordComparison(ComparisonOutcome outcome)
+        public void RecordComparison(ComparisonOutcome outcome, DiffSeverity? severity)
         {
             Interlocked.Increment(ref _comparisons);
             if (outcome == ComparisonOutcome.Diff)
             {
                 Interlocked.Increment(ref _diffs);
+                Interlocked.Increment(ref _bySeverity[(int)(severity ?? DiffSeverity.Risky)]);
             }
             else if (outcome == ComparisonOutcome.Noise)
             {
@@ -130,6 +134,11 @@ internal sealed class EndpointReport : IComparisonSink
             Add(into, CounterKeys.Endpoint(endpoint, CounterKeys.Fields.Comparisons), Comparisons);
             Add(into, CounterKeys.Endpoint(endpoint, CounterKeys.Fields.Diffs), Interlocked.Read(ref _diffs));
             Add(into, CounterKeys.Endpoint(endpoint, CounterKeys.Fields.Noise), Interlocked.Read(ref _noise));
+            foreach (var severity in (ReadOnlySpan<DiffSeverity>)[DiffSeverity.Breaking, DiffSeverity.Risky, DiffSeverity.Cosmetic])
+            {
+                Add(into, CounterKeys.Endpoint(endpoint, CounterKeys.Fields.Severity(severity)), Interlocked.Read(ref _bySeverity[(int)severity]));
+            }
+
             Legacy.Export(endpoint, legacy: true, into);
             Candidate.Export(endpoint, legacy: false, into);
         }
@@ -139,7 +148,12 @@ internal sealed class EndpointReport : IComparisonSink
             var comparisons = fields.GetValueOrDefault(CounterKeys.Fields.Comparisons);
             var diffs = fields.GetValueOrDefault(CounterKeys.Fields.Diffs);
             return new EndpointRow(endpoint, BackendTally.SideFrom(fields, legacy: true), BackendTally.SideFrom(fields, legacy: false), comparisons, diffs,
-                fields.GetValueOrDefault(CounterKeys.Fields.Noise), comparisons == 0 ? null : (double)diffs / comparisons);
+                fields.GetValueOrDefault(CounterKeys.Fields.Noise), comparisons == 0 ? null : (double)diffs / comparisons)
+            {
+                Breaking = fields.GetValueOrDefault(CounterKeys.Fields.Severity(DiffSeverity.Breaking)),
+                Risky = fields.GetValueOrDefault(CounterKeys.Fields.Severity(DiffSeverity.Risky)),
+                Cosmetic = fields.GetValueOrDefault(CounterKeys.Fields.Severity(DiffSeverity.Cosmetic)),
+            };
         }
 
         public EndpointRow ToRow(string endpoint)
@@ -147,7 +161,12 @@ internal sealed class EndpointReport : IComparisonSink
             var comparisons = Comparisons;
             var diffs = Interlocked.Read(ref _diffs);
             return new EndpointRow(endpoint, Legacy.ToSide(), Candidate.ToSide(), comparisons, diffs, Interlocked.Read(ref _noise),
-                comparisons == 0 ? null : (double)diffs / comparisons);
+                comparisons == 0 ? null : (double)diffs / comparisons)
+            {
+                Breaking = Interlocked.Read(ref _bySeverity[(int)DiffSeverity.Breaking]),
+                Risky = Interlocked.Read(ref _bySeverity[(int)DiffSeverity.Risky]),
+                Cosmetic = Interlocked.Read(ref _bySeverity[(int)DiffSeverity.Cosmetic]),
+            };
         }
     }
 
@@ -211,4 +230,14 @@ internal sealed class EndpointReport : IComparisonSink
 /// <summary>One backend's side of a report row; latencies in milliseconds.</summary>
 internal sealed record BackendSide(long Requests, long Errors, double? ErrorRate, double? P50Ms, double? P95Ms, double? P99Ms);
 
-internal sealed record EndpointRow(string Endpoint, BackendSide Legacy, BackendSide Candidate, long Comparisons, long Diffs, long Noise, double? DiffRate);
+internal sealed record EndpointRow(string Endpoint, BackendSide Legacy, BackendSide Candidate, long Comparisons, long Diffs, long Noise, double? DiffRate)
+{
+    /// <summary>Of <see cref="Diffs"/>, comparisons whose most severe difference is breaking (SPEC §16).</summary>
+    public long Breaking { get; init; }
+
+    /// <summary>Of <see cref="Diffs"/>, comparisons whose most severe difference is risky.</summary>
+    public long Risky { get; init; }
+
+    /// <summary>Of <see cref="Diffs"/>, comparisons whose differences are all cosmetic.</summary>
+    public long Cosmetic { get; init; }
+}

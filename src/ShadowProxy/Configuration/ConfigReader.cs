@@ -1,5 +1,6 @@
 using System.Globalization;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Notifications;
 using ShadowProxy.Core.Text;
 
@@ -263,7 +264,7 @@ internal sealed class ConfigReader
 
     private DiffOptions ReadDiff(Node node)
     {
-        node.Expect(_errors, "IgnoreHeaders", "IgnoreJsonPaths", "UnorderedArrays", "NumericTolerance", "MaxDecodedBytes", "MaxDifferences", "NoiseProbe");
+        node.Expect(_errors, "IgnoreHeaders", "IgnoreJsonPaths", "UnorderedArrays", "NumericTolerance", "MaxDecodedBytes", "MaxDifferences", "Severity", "ArrayKeys", "NoiseProbe");
         var defaults = new DiffOptions();
         return new DiffOptions
         {
@@ -273,6 +274,8 @@ internal sealed class ConfigReader
             NumericTolerance = Double(node.Child("NumericTolerance")) ?? defaults.NumericTolerance,
             MaxDecodedBytes = Long(node.Child("MaxDecodedBytes")) ?? defaults.MaxDecodedBytes,
             MaxDifferences = Int(node.Child("MaxDifferences")) ?? defaults.MaxDifferences,
+            Severity = PatternMap(node.Child("Severity")) ?? defaults.Severity,
+            ArrayKeys = PatternMap(node.Child("ArrayKeys")) ?? defaults.ArrayKeys,
             NoiseProbe = ReadNoiseProbe(node.Child("NoiseProbe")),
         };
     }
@@ -304,6 +307,38 @@ internal sealed class ConfigReader
         };
     }
 
+    /// <summary>
+    /// A map keyed by difference path patterns. Configuration splits keys at ':', so <c>"header:ETag"</c> arrives
+    /// as section <c>header</c> holding <c>ETag</c>: the pattern is each value's key path below the map, re-joined.
+    /// </summary>
+    private static Dictionary<string, string>? PatternMap(Node node)
+    {
+        if (!node.Exists)
+        {
+            return null;
+        }
+
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        Collect(node, prefix: null);
+        return map;
+
+        void Collect(Node section, string? prefix)
+        {
+            foreach (var child in section.Children())
+            {
+                var key = prefix is null ? child.Name : prefix + ":" + child.Name;
+                if (child.Value is { } value)
+                {
+                    map[key] = value;
+                }
+                else
+                {
+                    Collect(child, key);
+                }
+            }
+        }
+    }
+
     private RedactOptions ReadRedact(Node node)
     {
         node.Expect(_errors, "Headers", "JsonPaths");
@@ -320,7 +355,7 @@ internal sealed class ConfigReader
         node.Expect(_errors, "Stages", "AutoAdvance", "Gates", "AutomaticRollback");
         var defaults = new RampOptions();
         var gates = node.Child("Gates");
-        gates.Expect(_errors, "Window", "MinSamples", "MaxDiffRate", "MaxErrorRateIncrease", "MaxP99LatencyRatio");
+        gates.Expect(_errors, "Window", "MinSamples", "MaxDiffRate", "MaxErrorRateIncrease", "MaxP99LatencyRatio", "DiffSeverity");
         var gateDefaults = new GateOptions();
         return new RampOptions
         {
@@ -334,6 +369,7 @@ internal sealed class ConfigReader
                 MaxDiffRate = Double(gates.Child("MaxDiffRate")) ?? gateDefaults.MaxDiffRate,
                 MaxErrorRateIncrease = Double(gates.Child("MaxErrorRateIncrease")) ?? gateDefaults.MaxErrorRateIncrease,
                 MaxP99LatencyRatio = Double(gates.Child("MaxP99LatencyRatio")) ?? gateDefaults.MaxP99LatencyRatio,
+                DiffSeverity = Parse(gates.Child("DiffSeverity"), (string s, out DiffSeverity v) => DiffSeverities.TryParse(s, out v), DiffSeverities.Accepted) ?? gateDefaults.DiffSeverity,
             },
         };
     }

@@ -38,6 +38,7 @@ internal sealed class DemoApi(DemoBackendProfile first, DemoShop shop, DemoBacke
         {
             var profile = Profile;
             context.Response.Headers.Server = profile.ServerHeader;
+            context.Response.Headers["X-Powered-By"] = profile.PoweredBy;
             if (profile.SendsVersionHeader)
             {
                 context.Response.Headers[DemoBackendProfile.VersionHeader] = profile.Version;

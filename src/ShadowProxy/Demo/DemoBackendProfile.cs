@@ -20,6 +20,7 @@ internal sealed record DemoBackendProfile
     {
         Name = "legacy",
         ServerHeader = "legacy-demo",
+        PoweredBy = "Express",
         Version = "1.14.2",
         CustomerNameField = "customerName",
         MoneyFormat = "0.##",
@@ -35,6 +36,7 @@ internal sealed record DemoBackendProfile
     {
         Name = "candidate",
         ServerHeader = "candidate-demo",
+        PoweredBy = "ASP.NET",
         Version = "2.0.0-rc.3",
         SendsVersionHeader = true,
         CustomerNameField = "customer_name",
@@ -57,6 +59,9 @@ internal sealed record DemoBackendProfile
     public required string Name { get; init; }
 
     public required string ServerHeader { get; init; }
+
+    /// <summary><c>X-Powered-By</c> on every answer: a rewrite on another stack changes it, and no client cares (a cosmetic difference).</summary>
+    public required string PoweredBy { get; init; }
 
     /// <summary>Reported by <c>GET /api/health</c>; differs between the two, as versions do.</summary>
     public required string Version { get; init; }

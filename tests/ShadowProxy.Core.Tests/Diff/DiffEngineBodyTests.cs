@@ -157,9 +157,15 @@ public sealed class DiffEngineBodyTests
         using var legacy = Json("{\"a\":1,\n\"b\":");
         using var candidate = Json("{\"a\":1,\n\"b\":2}");
 
-        var difference = _engine.Compare(legacy, candidate).Single();
+        var differences = _engine.Compare(legacy, candidate).Differences;
 
-        Assert.Equal(new Difference("line:2", DifferenceKind.ValueChanged, "\"b\":", "\"b\":2}", false), difference);
+        // For a client the format changed (it cannot parse one of them); the text diff shows where.
+        Assert.Equal(
+            [
+                new Difference("body", DifferenceKind.Body, "format: invalid json", "format: json", false),
+                new Difference("line:2", DifferenceKind.ValueChanged, "\"b\":", "\"b\":2}", false),
+            ],
+            differences);
     }
 
     [Fact]

@@ -118,7 +118,8 @@ public sealed class DiffEngineJsonTests
     {
         var result = CompareJson("""{"tags":["a","b"]}""", """{"tags":["b","a"]}""");
 
-        Assert.Equal(["$.tags[0]", "$.tags[1]"], result.Differences.Select(d => d.Path));
+        var difference = Assert.Single(result.Differences);
+        Assert.Equal(("$.tags", DifferenceKind.ArrayOrder), (difference.Path, difference.Kind));
     }
 
     [Fact]
@@ -194,7 +195,7 @@ public sealed class DiffEngineJsonTests
     public void Long_arrays_stop_at_the_cap()
     {
         var legacy = "[" + string.Join(',', Enumerable.Range(0, 10_000)) + "]";
-        var candidate = "[" + string.Join(',', Enumerable.Range(1, 10_000)) + "]";
+        var candidate = "[" + string.Join(',', Enumerable.Range(20_000, 10_000)) + "]";
 
         var result = CompareJson(legacy, candidate, new DiffOptions { MaxDifferences = 10 });
 
@@ -212,7 +213,7 @@ public sealed class DiffEngineJsonTests
             using var legacy = Json("""{"a":[1,2],"tags":[1,2],"meta":1}""");
             using var candidate = Json("""{"a":[2,1],"tags":[2,1],"meta":2}""");
             Assert.Equal(
-                ["$.a[0]", "$.a[1]", "$.meta"],
+                ["$.a", "$.meta"],
                 engine.Compare(legacy, candidate).Differences.Select(d => d.Path));
         });
     }

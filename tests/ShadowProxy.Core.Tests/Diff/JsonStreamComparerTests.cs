@@ -16,8 +16,8 @@ namespace ShadowProxy.Core.Tests.Diff;
 /// </summary>
 public sealed class JsonStreamComparerTests
 {
-    // Names that escape differently but read the same ("\u0061" is "a") make the escape paths run.
-    private static readonly string[] Names = ["a", "b", "k", "u", "ignored", "\\u0063", "é"];
+    // Names that escape differently but read the same ("\u0061" is "a") make the escape paths run; "id" makes array elements match by identity.
+    private static readonly string[] Names = ["a", "b", "k", "u", "id", "ignored", "\\u0063", "é"];
 
     private static readonly Gen<string> Leaf = Gen.OneOf(
         Gen.Int[-300, 300].Select(i => i.ToString(CultureInfo.InvariantCulture)),
@@ -117,7 +117,7 @@ public sealed class JsonStreamComparerTests
         using var context = new DiffContext(options.MaxDifferences, PathPatternSet.Compile(options.IgnoreJsonPaths), null, new StringInterner(4096, 256));
         using var legacyDocument = JsonDocument.Parse(legacy);
         using var candidateDocument = JsonDocument.Parse(candidate);
-        new JsonComparer(context, options.NumericTolerance, PathPatternSet.Compile(options.UnorderedArrays)).Compare(legacyDocument.RootElement, candidateDocument.RootElement);
+        new JsonComparer(context, options.NumericTolerance, PathPatternSet.Compile(options.UnorderedArrays), ArrayKeyRules.Create(options.ArrayKeys)).Compare(legacyDocument.RootElement, candidateDocument.RootElement);
         return context.ToResult();
     }
 

@@ -133,9 +133,15 @@ public sealed class ShadowCtlTests(ShadowCtlFixture fixture) : IClassFixture<Sha
         var diffs = await PollAsync(() => fixture.RunAsync(Viewer, "diffs", "orders"), r => r.Stdout.Contains("$.backend", StringComparison.Ordinal));
 
         Assert.True(diffs.ExitCode == 0, diffs.ToString());
-        Assert.Equal(["ENDPOINT", "PATH", "KIND", "COUNT", "RATE", "NOISE", "VERSION", "LAST", "SEEN"], diffs.Stdout.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["SEVERITY", "ENDPOINT", "PATH", "KIND", "COUNT", "RATE", "NOISE", "VERSION", "LAST", "SEEN"], diffs.Stdout.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         var row = diffs.Stdout.Split('\n').Single(l => l.Contains("$.backend", StringComparison.Ordinal));
-        Assert.Matches(@"^GET /api/orders/\{id\}\s+\$\.backend\s+ValueChanged\s+\d+\s+100\.00%\s+-\s+unknown\s", row);
+        Assert.Matches(@"^risky\s+GET /api/orders/\{id\}\s+\$\.backend\s+ValueChanged\s+\d+\s+100\.00%\s+-\s+unknown\s", row);
+
+        var grouped = await fixture.RunAsync(Viewer, "diffs", "orders", "--group-by", "path", "--severity", "risky");
+        Assert.True(grouped.ExitCode == 0, grouped.ToString());
+        Assert.Equal(["SEVERITY", "PATH", "KIND", "COUNT", "RATE", "NOISE", "LAST", "SEEN", "ENDPOINTS"], grouped.Stdout.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches(@"(?m)^risky\s+\$\.backend\s+ValueChanged\s+\d+\s+100\.00%\s+-\s.+GET /api/orders/\{id\}$", grouped.Stdout);
+        Assert.NotEqual(0, (await fixture.RunAsync(Viewer, "diffs", "orders", "--severity", "fatal")).ExitCode);
 
         // Candidate versions (no version header here: "unknown"), and --version narrows the summary to one.
         var versions = await fixture.RunAsync(Viewer, "versions", "orders");

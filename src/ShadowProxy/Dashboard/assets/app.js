@@ -21,7 +21,8 @@ const state = {
   pollTimer: null,
   polling: false,
   endpoints: [],
-  summary: { offset: 0, total: 0, row: null, nextBefore: null },
+  // The Diffs tab opens grouped by cause (path × kind across endpoints); expanded groups by key.
+  summary: { offset: 0, total: 0, row: null, nextBefore: null, group: 'path', expanded: new Set() },
   sample: null,
   noiseMarks: [],
   audit: { cursors: [], next: null },
@@ -432,11 +433,30 @@ function summaryQuery() {
     endpoint: $('f-endpoint').value.trim(),
     path: $('f-path').value.trim(),
     noise: $('f-noise').value,
+    severity: $('f-severity').value,
     version: $('f-version').value,
     sort: $('f-sort').value,
+    groupBy: state.summary.group === 'path' ? 'path' : undefined,
     offset: state.summary.offset,
     limit: SUMMARY_LIMIT,
   };
+}
+
+const SEVERITY_HELP = {
+  breaking: 'Breaks clients written for legacy: a status class, a type, a missing field or the body format changed',
+  risky: 'Some clients notice: a changed value, an added field, an array order or length, a renamed key, a semantic header',
+  cosmetic: 'No client is expected to notice: a header such as ETag or X-Powered-By',
+};
+
+function severityBadge(severity) {
+  return h('span', { class: 'badge badge-' + severity, title: SEVERITY_HELP[severity] || '' }, severity);
+}
+
+function setGrouping(group) {
+  state.summary.group = group;
+  state.summary.offset = 0;
+  for (const [id, value] of [['view-grouped', 'path'], ['view-per-endpoint', 'endpoint']]) $(id).setAttribute('aria-pressed', String(value === group));
+  loadSummary();
 }
 
 async function loadEndpoints() {
@@ -446,6 +466,11 @@ async function loadEndpoints() {
   state.endpoints = report.endpoints.map((e) => e.endpoint);
   fill('endpoint-list', state.endpoints.map((e) => h('option', { value: e })));
 }
+
+const SUMMARY_HEADS = {
+  path: [['Severity'], ['Path'], ['Kind'], ['Count', 'num'], ['Rate', 'num'], ['Endpoints', 'num'], ['Noise'], ['Last seen'], ['Actions', 'sr-only']],
+  endpoint: [['Severity'], ['Endpoint'], ['Path'], ['Kind'], ['Count', 'num'], ['Rate', 'num'], ['Noise'], ['Version'], ['Last seen'], ['Actions', 'sr-only']],
+};
 
 // The candidate versions seen (SPEC §9), newest first, as choices of the version filter.
 async function loadVersions() {
@@ -461,15 +486,30 @@ async function loadVersions() {
 
 async function loadSummary() {
   const query = summaryQuery();
-  const page = await guarded(() => api(migrationPath('/diffs/summary'), { query }));
+  const grouped = query.groupBy === 'path';
+  // The breaking ones are counted apart, so that a filter or a page never hides that they exist.
+  const [page, breaking] = await Promise.all([
+    guarded(() => api(migrationPath('/diffs/summary'), { query })),
+    guarded(() => api(migrationPath('/diffs/summary'), { query: { groupBy: 'path', severity: 'breaking', noise: 'false', limit: 1 } })),
+  ]);
   if (!page) return;
   state.summary.total = page.total;
+  const heads = SUMMARY_HEADS[grouped ? 'path' : 'endpoint'];
+  fill('summary-head', h('tr', {}, heads.map(([name, cls]) => h('th', { scope: 'col', class: cls === 'num' ? 'num' : undefined },
+    cls === 'sr-only' ? h('span', { class: 'sr-only' }, name) : name))));
   fill('summary-body', page.rows.length === 0
-    ? h('tr', {}, h('td', { colspan: 9, class: 'muted' }, 'No differences match these filters.'))
-    : page.rows.map(summaryRow));
+    ? h('tr', {}, h('td', { colspan: heads.length, class: 'muted' }, 'No differences match these filters.'))
+    : page.rows.map(grouped ? groupRows : summaryRow));
+  const banner = $('breaking-banner');
+  if (breaking && breaking.total > 0) {
+    banner.textContent = `${fmt.int(breaking.total)} breaking difference${breaking.total === 1 ? '' : 's'}: ${SEVERITY_HELP.breaking.toLowerCase()}.`;
+    show(banner, true);
+  } else show(banner, false);
   const first = page.total === 0 ? 0 : page.offset + 1;
   $('summary-range').textContent = `${fmt.int(first)}–${fmt.int(page.offset + page.rows.length)} of ${fmt.int(page.total)}`;
-  $('summary-caption').textContent = `${fmt.int(page.total)} endpoint × path rows`;
+  $('summary-caption').textContent = grouped
+    ? `${fmt.int(page.total)} causes (path × kind across endpoints), most severe first; open one for its endpoints`
+    : `${fmt.int(page.total)} endpoint × path rows`;
   $('summary-prev').disabled = page.offset === 0;
   $('summary-next').disabled = page.offset + page.rows.length >= page.total;
 }
@@ -488,7 +528,8 @@ function summaryRow(row) {
       ? h('button', { type: 'button', class: 'btn small', onclick: (e) => { e.stopPropagation(); unmarkNoise(mark); } }, 'Unmark noise')
       : h('button', { type: 'button', class: 'btn small', onclick: (e) => { e.stopPropagation(); markNoise(row); } }, 'Mark as noise…');
   }
-  return h('tr', { class: 'clickable' + (selected ? ' selected' : '') + (row.isNoise ? ' is-noise' : ''), onclick: open, dataset: { key: rowKey(row) } },
+  return h('tr', { class: 'clickable' + (selected ? ' selected' : '') + (row.isNoise ? ' is-noise' : '') + severityClass(row), onclick: open, dataset: { key: rowKey(row) } },
+    h('td', {}, severityBadge(row.severity)),
     h('td', { class: 'mono' }, row.endpoint),
     h('td', { class: 'mono' }, h('button', { type: 'button', class: 'link', onclick: (e) => { e.stopPropagation(); open(); }, 'aria-label': `Samples of ${row.path} at ${row.endpoint}` }, row.path),
       row.candidatePath ? h('span', { class: 'muted' }, ` → ${row.candidatePath}`) : null),
@@ -501,6 +542,78 @@ function summaryRow(row) {
       : row.lastVersion ? h('span', { class: 'mono', title: 'newest candidate version in which it differed' }, row.lastVersion) : ''),
     h('td', { title: fmt.time(row.lastSeen) }, fmt.ago(row.lastSeen)),
     h('td', {}, action));
+}
+
+function severityClass(row) {
+  return row.isNoise ? '' : ' sev-' + row.severity;
+}
+
+function groupKey(group) {
+  return group.path + '\n' + group.kind;
+}
+
+/** A cause and, when expanded, one row per endpoint where it occurs (most affected first). */
+function groupRows(group) {
+  const key = groupKey(group);
+  const expanded = state.summary.expanded.has(key);
+  const toggle = () => {
+    if (expanded) state.summary.expanded.delete(key);
+    else state.summary.expanded.add(key);
+    loadSummary();
+  };
+  const open = () => {
+    state.summary.expanded.add(key);
+    openSamples({ endpoint: group.endpoints[0].endpoint, path: group.endpoints[0].path }).then(loadSummary);
+  };
+  const everywhere = state.noiseMarks.find((m) => m.path === group.path && m.endpoint === null);
+  let action = null;
+  if (can('Operator')) {
+    action = everywhere
+      ? h('button', { type: 'button', class: 'btn small', onclick: (e) => { e.stopPropagation(); unmarkNoise(everywhere); } }, 'Unmark noise')
+      : h('button', { type: 'button', class: 'btn small', onclick: (e) => { e.stopPropagation(); markNoise({ path: group.path, endpoint: null }); } }, 'Mark as noise everywhere…');
+  }
+  const count = group.endpoints.length;
+  const rows = [h('tr', { class: 'clickable group-row' + (group.isNoise ? ' is-noise' : '') + severityClass(group), onclick: toggle, dataset: { key } },
+    h('td', {}, severityBadge(group.severity)),
+    h('td', { class: 'mono' },
+      h('button', { type: 'button', class: 'toggle', 'aria-expanded': String(expanded), 'aria-label': `${expanded ? 'Hide' : 'Show'} the ${count} endpoint(s) of ${group.path}`, onclick: (e) => { e.stopPropagation(); toggle(); } }, expanded ? '▾' : '▸'),
+      ' ',
+      h('button', { type: 'button', class: 'link', onclick: (e) => { e.stopPropagation(); open(); }, 'aria-label': `Samples of ${group.path} (${count} endpoint${count === 1 ? '' : 's'})` }, group.path),
+      group.paths > 1 ? h('span', { class: 'muted', title: 'Array positions folded into [*]' }, ` · ${fmt.int(group.paths)} positions`) : null),
+    h('td', {}, group.kind),
+    h('td', { class: 'num' }, fmt.int(group.count)),
+    h('td', { class: 'num' }, fmt.percent(group.rate)),
+    h('td', { class: 'num' }, fmt.int(count)),
+    h('td', {}, group.isNoise ? h('span', { class: 'badge badge-noise' }, 'noise') : ''),
+    h('td', { title: fmt.time(group.lastSeen) }, fmt.ago(group.lastSeen)),
+    h('td', {}, action))];
+  if (expanded) {
+    for (const e of group.endpoints) {
+      // Marks name the cause (a folded path covers every position); samples are those of the endpoint's most frequent path.
+      const row = { endpoint: e.endpoint, path: group.path, isNoise: e.isNoise };
+      const sampled = { endpoint: e.endpoint, path: e.path };
+      const mark = markFor(row);
+      const selected = state.summary.row && state.summary.row.endpoint === sampled.endpoint && state.summary.row.path === sampled.path;
+      const samples = () => openSamples(sampled);
+      let endpointAction = null;
+      if (can('Operator')) {
+        endpointAction = mark
+          ? h('button', { type: 'button', class: 'btn small', onclick: (ev) => { ev.stopPropagation(); unmarkNoise(mark); } }, 'Unmark noise')
+          : h('button', { type: 'button', class: 'btn small', onclick: (ev) => { ev.stopPropagation(); markNoise(row); } }, 'Mark as noise…');
+      }
+      rows.push(h('tr', { class: 'clickable endpoint-row' + (selected ? ' selected' : '') + (e.isNoise ? ' is-noise' : ''), onclick: samples, dataset: { key: rowKey(sampled) } },
+        h('td', {}),
+        h('td', { class: 'mono', colspan: 2 },
+          h('button', { type: 'button', class: 'link', onclick: (ev) => { ev.stopPropagation(); samples(); }, 'aria-label': `Samples of ${e.path} at ${e.endpoint}` }, e.endpoint)),
+        h('td', { class: 'num' }, fmt.int(e.count)),
+        h('td', { class: 'num' }, fmt.percent(e.rate)),
+        h('td', {}),
+        h('td', {}, e.isNoise ? h('span', { class: 'badge badge-noise' }, mark ? 'marked' : 'ignored') : ''),
+        h('td', {}),
+        h('td', {}, endpointAction)));
+    }
+  }
+  return rows;
 }
 
 // Why a row or a difference is noise now: configuration, a mark, or the noise probe (legacy disagrees with itself).
@@ -543,7 +656,8 @@ async function openSample(id) {
   $('sample-title').textContent = `Sample ${sample.id}: ${request.method} ${request.path}${request.query || ''}`;
   $('sample-meta').textContent = `${sample.endpoint} · ${fmt.time(sample.time)}` + (sample.differencesTruncated ? ' · not every difference is listed' : '');
   const differences = sample.differences;
-  fill('sample-diffs', differences.map((d) => h('tr', { class: d.isNoise ? 'is-noise' : '' },
+  fill('sample-diffs', differences.map((d) => h('tr', { class: d.isNoise ? 'is-noise' : 'sev-' + d.severity },
+    h('td', {}, d.severity ? severityBadge(d.severity) : ''),
     h('td', { class: 'mono' }, d.candidatePath ? `${d.path} → ${d.candidatePath}` : d.path), h('td', {}, d.kind),
     h('td', { class: 'mono value' }, d.legacy ?? '—'), h('td', { class: 'mono value' }, d.candidate ?? '—'),
     h('td', {}, d.isNoise ? noiseBadge(d.noiseSource, null) : ''))));
@@ -580,15 +694,16 @@ function responseView(response, differences) {
 }
 
 async function markNoise(row) {
-  const scope = h('input', { type: 'checkbox', id: 'noise-scope', checked: true });
+  // Without an endpoint (a cause across endpoints) the mark applies everywhere.
+  const scope = h('input', { type: 'checkbox', id: 'noise-scope', checked: row.endpoint !== null });
   const answer = await confirmAction({
     title: 'Mark as noise?',
-    text: `Differences at ${row.path} stop counting as differences (they are still counted as noise).`,
+    text: `Differences at ${row.path} stop counting as differences${row.endpoint === null ? ' at every endpoint' : ''} (they are still counted as noise).`,
     ok: 'Mark as noise',
-    extra: h('p', { class: 'field-inline' }, scope, h('label', { for: 'noise-scope' }, `Only at ${row.endpoint}`)),
+    extra: row.endpoint === null ? undefined : h('p', { class: 'field-inline' }, scope, h('label', { for: 'noise-scope' }, `Only at ${row.endpoint}`)),
   });
   if (!answer) return;
-  const body = { path: row.path, endpoint: scope.checked ? row.endpoint : undefined, reason: answer.reason };
+  const body = { path: row.path, endpoint: scope.checked && row.endpoint !== null ? row.endpoint : undefined, reason: answer.reason };
   const result = await guarded(() => api(migrationPath('/noise'), { method: 'POST', body }));
   if (!result) return;
   state.noiseMarks = result.marks;
@@ -647,20 +762,22 @@ async function loadReport() {
   if (!report) return;
   $('report-meta').textContent = `${report.migration}, generated ${fmt.time(report.generatedAt)}. Mirrored traffic since start.`;
   fill('report-body', report.endpoints.length === 0
-    ? h('tr', {}, h('td', { colspan: 9, class: 'muted' }, 'No traffic yet.'))
+    ? h('tr', {}, h('td', { colspan: 10, class: 'muted' }, 'No traffic yet.'))
     : report.endpoints.map((row) => h('tr', {},
       h('th', { scope: 'row', class: 'mono' }, row.endpoint),
       h('td', { class: 'num' }, fmt.int(row.legacy.requests)), errorCell(row.legacy), h('td', { class: 'num' }, latencies(row.legacy)),
       h('td', { class: 'num' }, fmt.int(row.candidate.requests)), errorCell(row.candidate), h('td', { class: 'num' }, latencies(row.candidate)),
       h('td', { class: 'num' }, fmt.int(row.comparisons)),
-      h('td', { class: 'num' + (row.diffs > 0 ? ' warn' : '') }, fmt.percent(row.diffRate)))));
+      h('td', { class: 'num' + (row.diffs > 0 ? ' warn' : '') }, fmt.percent(row.diffRate)),
+      h('td', { class: 'num' }, h('span', { class: row.breaking > 0 ? 'sev-text-breaking' : '' }, fmt.int(row.breaking)), ` / ${fmt.int(row.risky)} / ${fmt.int(row.cosmetic)}`))));
   const t = report.totals;
   const errorRate = (errors, requests) => (requests ? errors / requests : null);
   fill('report-foot', h('tr', {},
     h('th', { scope: 'row' }, 'Total'),
     h('td', { class: 'num' }, fmt.int(t.legacyRequests)), h('td', { class: 'num' }, `${fmt.int(t.legacyErrors)} (${fmt.percent(errorRate(t.legacyErrors, t.legacyRequests))})`), h('td', {}),
     h('td', { class: 'num' }, fmt.int(t.candidateRequests)), h('td', { class: 'num' }, `${fmt.int(t.candidateErrors)} (${fmt.percent(errorRate(t.candidateErrors, t.candidateRequests))})`), h('td', {}),
-    h('td', { class: 'num' }, fmt.int(t.comparisons)), h('td', { class: 'num' }, fmt.percent(t.diffRate))));
+    h('td', { class: 'num' }, fmt.int(t.comparisons)), h('td', { class: 'num' }, fmt.percent(t.diffRate)),
+    h('td', { class: 'num' }, ['breaking', 'risky', 'cosmetic'].map((s) => fmt.int(report.endpoints.reduce((sum, e) => sum + e[s], 0))).join(' / '))));
 }
 
 // ---------- audit ----------
@@ -734,7 +851,9 @@ function wire() {
     loadSummary();
   }, 300);
   for (const id of ['f-endpoint', 'f-path']) $(id).addEventListener('input', refilter);
-  for (const id of ['f-noise', 'f-sort', 'f-version']) $(id).addEventListener('change', refilter);
+  for (const id of ['f-noise', 'f-sort', 'f-severity', 'f-version']) $(id).addEventListener('change', refilter);
+  $('view-grouped').addEventListener('click', () => setGrouping('path'));
+  $('view-per-endpoint').addEventListener('click', () => setGrouping('endpoint'));
   $('diff-filters').addEventListener('submit', (event) => {
     event.preventDefault();
     loadVersions();
