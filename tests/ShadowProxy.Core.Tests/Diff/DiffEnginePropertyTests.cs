@@ -56,10 +56,12 @@ public sealed class DiffEnginePropertyTests
             var backward = CompareJson(b.Render(false), a.Render(true), Options).Differences;
 
             var swapped = backward.Select(d => d with { Kind = Swap(d.Kind), Legacy = d.Candidate, Candidate = d.Legacy });
-            Assert.Equal(Sorted(forward).Select(Key), Sorted(swapped).Select(Key));
+            Assert.Equal(Sorted(forward).Select(Key).Order(StringComparer.Ordinal), Sorted(swapped).Select(Key).Order(StringComparer.Ordinal));
         });
 
-        static string Key(Difference d) => $"{d.Path} {d.Kind}";
+        // An element compared out of place (a re-aligned array) is reported at legacy's index, which is the other
+        // side's index once the sides are swapped: positions are folded, the differences and their kinds must match.
+        static string Key(Difference d) => $"{PathGeneralizer.Generalize(d.Path)} {d.Kind}";
     }
 
     [Fact]
