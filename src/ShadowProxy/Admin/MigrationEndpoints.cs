@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using ShadowProxy.Comparison;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Core.Storage;
