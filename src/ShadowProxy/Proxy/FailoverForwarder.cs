@@ -4,7 +4,6 @@ using ShadowProxy.Core.Buffers;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
-using ShadowProxy.Observability;
 using ShadowProxy.Outcomes;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
@@ -18,6 +17,9 @@ namespace ShadowProxy.Proxy;
 /// </summary>
 internal sealed class FailoverForwarder(IProxyStateLookup proxyState, IHttpForwarder forwarder, OutcomeRecorder outcomes, TimeProvider time)
 {
+    /// <summary>The tag on the client's server span when legacy answered a request the candidate was chosen for.</summary>
+    public const string FailoverTag = "shadowproxy.failover";
+
     private readonly IProxyStateLookup _proxyState = proxyState;
     private readonly IHttpForwarder _forwarder = forwarder;
     private readonly OutcomeRecorder _outcomes = outcomes;
@@ -105,7 +107,7 @@ internal sealed class FailoverForwarder(IProxyStateLookup proxyState, IHttpForwa
             outcomes.FailedOver(migration);
             context.Response.Clear();
             context.Features.Set<IForwarderErrorFeature>(null);
-            context.Features.Get<IHttpActivityFeature>()?.Activity.SetTag(TelemetryServiceCollectionExtensions.FailoverTag, true);
+            context.Features.Get<IHttpActivityFeature>()?.Activity.SetTag(FailoverTag, true);
             if (body is not null)
             {
                 context.Request.Body = BufferedBody.Open(body);
