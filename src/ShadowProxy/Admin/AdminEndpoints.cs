@@ -24,7 +24,9 @@ internal static class AdminEndpoints
 
             var api = endpoints.MapGroup("/api/v1").RequireApiKey().AddEndpointFilter(StoreUnavailableAsync);
             api.MapMigrationEndpoints();
+            api.MapReportEndpoints();
             api.MapDiffEndpoints();
+            api.MapNoiseEndpoints();
             api.MapExchangeEndpoints();
             api.MapVersionEndpoints();
             api.MapFallback(() => AdminProblems.NotFound("No such admin API endpoint; see SPEC §5 for the list."));

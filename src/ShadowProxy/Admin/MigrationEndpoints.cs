@@ -1,9 +1,5 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using ShadowProxy.Core.Configuration;
-using ShadowProxy.Core.Endpoints;
-using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Core.Text;
@@ -11,7 +7,7 @@ using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Admin;
 
-/// <summary>SPEC §5: migrations, their ramp commands, the audit log and the legacy-vs-candidate report.</summary>
+/// <summary>SPEC §5: migrations, their ramp commands and the audit log. The report is <see cref="ReportEndpoints"/>.</summary>
 internal static class MigrationEndpoints
 {
     public static RouteGroupBuilder MapMigrationEndpoints(this RouteGroupBuilder api)
@@ -45,21 +41,6 @@ internal static class MigrationEndpoints
         api.MapGet("audit", AuditAsync);
         api.MapGet("whoami", (HttpContext context, ApiKeyAuthenticator authenticator) =>
             Results.Ok(new WhoAmI(context.Actor(), context.Role().ToString(), authenticator.IsOpen)));
-        api.MapGet("migrations/{name}/report", async (string name, string? format, MigrationRegistry registry, SharedCounters counters, TimeProvider time, CancellationToken cancellationToken) =>
-        {
-            if (!registry.TryGet(name, out var migration))
-            {
-                return AdminProblems.UnknownMigration(name);
-            }
-
-            var rows = await counters.ReportAsync(migration, cancellationToken).ConfigureAwait(false);
-            return format switch
-            {
-                null or "json" => Results.Ok(new MigrationReport(migration.Name, time.GetUtcNow(), Totals(rows), rows)),
-                "markdown" or "md" => Results.Text(Markdown(migration, rows, time.GetUtcNow()), "text/markdown; charset=utf-8"),
-                _ => AdminProblems.BadRequest($"format '{format}' is not json or markdown"),
-            };
-        });
         return api;
     }
 
@@ -116,37 +97,6 @@ internal static class MigrationEndpoints
         return Results.Ok(entries.Select(e => new AuditView(e.Id, e.Entry.Time, e.Entry.Migration, e.Entry.Actor, e.Entry.Action, e.Entry.From, e.Entry.To, e.Entry.Reason, e.Entry.Trigger.ToString())));
     }
 
-    private static ReportTotals Totals(IReadOnlyList<EndpointRow> rows)
-    {
-        var comparisons = rows.Sum(r => r.Comparisons);
-        var diffs = rows.Sum(r => r.Diffs);
-        long LegacyRequests() => rows.Sum(r => r.Legacy.Requests);
-        long CandidateRequests() => rows.Sum(r => r.Candidate.Requests);
-        return new ReportTotals(LegacyRequests(), rows.Sum(r => r.Legacy.Errors), CandidateRequests(), rows.Sum(r => r.Candidate.Errors),
-            comparisons, diffs, comparisons == 0 ? null : (double)diffs / comparisons);
-    }
-
-    private static string Markdown(MigrationRuntime migration, IReadOnlyList<EndpointRow> rows, DateTimeOffset now)
-    {
-        var snapshot = migration.Current;
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"# {migration.Name}: legacy vs candidate\n\n");
-        text.Append(CultureInfo.InvariantCulture, $"Stage **{snapshot.Stage}**, weight **{snapshot.Weight}%**, status **{snapshot.Status}**, at {now:u}. Mirrored traffic of every instance, kept across restarts.\n\n");
-        text.Append("| endpoint | legacy req | legacy err | legacy p50/p95/p99 ms | candidate req | candidate err | candidate p50/p95/p99 ms | diff rate | breaking | risky | cosmetic |\n");
-        text.Append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        foreach (var row in rows)
-        {
-            text.Append(CultureInfo.InvariantCulture,
-                $"| `{row.Endpoint}` | {row.Legacy.Requests} | {Percent(row.Legacy.ErrorRate)} | {Latencies(row.Legacy)} | {row.Candidate.Requests} | {Percent(row.Candidate.ErrorRate)} | {Latencies(row.Candidate)} | {Percent(row.DiffRate)} | {row.Breaking} | {row.Risky} | {row.Cosmetic} |\n");
-        }
-
-        return text.ToString();
-
-        static string Percent(double? rate) => rate is { } r ? (r * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%" : "–";
-
-        static string Latencies(BackendSide side) => side.P50Ms is null ? "–" : string.Create(CultureInfo.InvariantCulture, $"{side.P50Ms:0.#} / {side.P95Ms:0.#} / {side.P99Ms:0.#}");
-    }
-
     /// <summary>The optional JSON body of a command: <c>{"reason": "...", "weight": 12.5}</c>.</summary>
     private readonly record struct CommandBody(string? Reason, decimal? Weight)
     {
@@ -198,82 +148,3 @@ internal static class MigrationEndpoints
         }
     }
 }
-
-/// <summary>A migration as the admin API shows it.</summary>
-internal sealed record MigrationView(
-    string Name,
-    string Status,
-    string Stage,
-    int StageIndex,
-    int StageCount,
-    IReadOnlyList<StageView> Stages,
-    decimal Weight,
-    bool WeightOverridden,
-    bool AutoAdvance,
-    bool ShadowEnabled,
-    DateTimeOffset StageStartedAt,
-    double SecondsInStage,
-    string? StatusReason,
-    MigrationCounters Counters,
-    GatesView Gates)
-{
-    public static MigrationView From(MigrationRuntime migration, DateTimeOffset now)
-    {
-        var snapshot = migration.Current;
-        var state = snapshot.State;
-        var ramp = snapshot.Options.Ramp;
-        var totals = CounterTotals.Of(migration);
-        return new MigrationView(
-            migration.Name,
-            snapshot.Status.ToString(),
-            snapshot.Stage,
-            state.StageIndex,
-            ramp.Stages.Count,
-            ramp.Stages.Select(s => new StageView(s.Name, s.Weight, s.MinDuration.TotalSeconds, s.Shadow)).ToList(),
-            snapshot.Weight,
-            state.WeightOverridden,
-            ramp.AutoAdvance,
-            snapshot.ShadowEnabled,
-            state.StageStartedAt,
-            Math.Max(0, (now - state.StageStartedAt).TotalSeconds),
-            state.StatusReason,
-            new MigrationCounters(totals.Match, totals.Diff, totals.Noise, totals.LegacyRequests, totals.CandidateRequests, totals.Failovers, migration.ShadowInFlight, migration.ShadowBudget.Limit),
-            GatesView.From(migration.LastGateReport ?? GateEvaluator.Evaluate(migration.GateSnapshot(now), ramp.Gates), ramp.Gates));
-    }
-}
-
-/// <summary>
-/// The last hour of cumulative counters, one point per interval and the current values last
-/// (rates are differences between points).
-/// </summary>
-internal sealed record RateHistoryView(double IntervalSeconds, IReadOnlyList<RatePoint> Points);
-
-/// <summary>The caller as the admin API sees it, so a client can show only what the role may do.</summary>
-internal sealed record WhoAmI(string Name, string Role, bool Open);
-
-/// <summary>One migration's part of a rollback of all: whether this call changed it.</summary>
-internal sealed record RollbackAllItem(string Result, MigrationView Migration);
-
-internal sealed record StageView(string Name, decimal Weight, double MinDurationSeconds, bool Shadow);
-
-/// <param name="ShadowLimit">Shadows allowed in flight now (SPEC §14: adaptive, or MaxInFlight).</param>
-internal sealed record MigrationCounters(long Match, long Diff, long Noise, long LegacyRequests, long CandidateRequests, long Failovers, int ShadowInFlight, int ShadowLimit);
-
-internal sealed record GatesView(string Verdict, string? FailureReason, double WindowSeconds, int MinSamples, IReadOnlyList<GateView> Gates)
-{
-    public static GatesView From(GateReport report, GateOptions options) => new(
-        report.Verdict.ToString(),
-        report.FailureReason,
-        options.Window.TotalSeconds,
-        options.MinSamples,
-        report.Gates.Select(g => new GateView(g.Name, g.Value, g.Threshold, g.Gate == GateKind.P99LatencyRatio ? "ratio" : "fraction", g.Verdict.ToString(), g.Samples, g.RequiredSamples, g.Detail)).ToList());
-}
-
-/// <param name="Unit">"fraction" (0.01 = 1%) for the diff and error-rate gates, "ratio" (candidate ÷ legacy) for latency.</param>
-internal sealed record GateView(string Name, double? Value, double Threshold, string Unit, string Verdict, long Samples, long RequiredSamples, string Detail);
-
-internal sealed record AuditView(long Id, DateTimeOffset Time, string Migration, string Actor, string Action, string From, string To, string? Reason, string Trigger);
-
-internal sealed record ReportTotals(long LegacyRequests, long LegacyErrors, long CandidateRequests, long CandidateErrors, long Comparisons, long Diffs, double? DiffRate);
-
-internal sealed record MigrationReport(string Migration, DateTimeOffset GeneratedAt, ReportTotals Totals, IReadOnlyList<EndpointRow> Endpoints);

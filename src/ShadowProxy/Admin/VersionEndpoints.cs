@@ -26,7 +26,7 @@ internal static class VersionEndpoints
     {
         if (!registry.TryGet(name, out var migration))
         {
-            return UnknownMigration(name);
+            return AdminProblems.UnknownMigration(name);
         }
 
         var counts = await store.ReadVersionCountsAsync(migration.Name, cancellationToken).ConfigureAwait(false);
@@ -41,12 +41,12 @@ internal static class VersionEndpoints
     {
         if (!registry.TryGet(name, out var migration))
         {
-            return UnknownMigration(name);
+            return AdminProblems.UnknownMigration(name);
         }
 
         if (!context.Request.HasJsonContentType())
         {
-            return BadRequest("Send the version as JSON (Content-Type: application/json), e.g. {\"version\": \"1.5\"}.");
+            return AdminProblems.BadRequest("Send the version as JSON (Content-Type: application/json), e.g. {\"version\": \"1.5\"}.");
         }
 
         DeclareRequest? request;
@@ -56,12 +56,12 @@ internal static class VersionEndpoints
         }
         catch (JsonException ex)
         {
-            return BadRequest("The body is not valid JSON: " + ex.Message);
+            return AdminProblems.BadRequest("The body is not valid JSON: " + ex.Message);
         }
 
         if (CandidateVersion.Normalize(request?.Version) is not { } version)
         {
-            return BadRequest($"version is required: printable ASCII, 1 to {CandidateVersion.MaxLength} characters, e.g. {{\"version\": \"1.5\"}}.");
+            return AdminProblems.BadRequest($"version is required: printable ASCII, 1 to {CandidateVersion.MaxLength} characters, e.g. {{\"version\": \"1.5\"}}.");
         }
 
         var actor = context.Items[AdminAuthorization.ActorItem] as string ?? "anonymous";
@@ -81,12 +81,6 @@ internal static class VersionEndpoints
         migration.DeclaredVersion = version;
         return Results.Ok(new DeclaredView(version));
     }
-
-    private static IResult UnknownMigration(string name) =>
-        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown migration", detail: $"No migration is named '{name}'.");
-
-    private static IResult BadRequest(string detail) =>
-        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid request", detail: detail);
 
     private sealed record DeclareRequest(string? Version, string? Reason);
 }

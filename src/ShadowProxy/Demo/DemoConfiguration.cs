@@ -76,7 +76,7 @@ internal static class DemoConfiguration
         Set(Migration + "Diff:NoiseProbe:Threshold", "0.5");
         SetList(Migration + "Redact:Headers", "Authorization", "Cookie", "Set-Cookie");
         SetList(Migration + "Redact:JsonPaths", "$.customer.email", "$.email");
-        Set(Migration + "Cohort:From", "Header:" + DemoTrafficGenerator.UserIdHeader);
+        Set(Migration + "Cohort:From", "Header:" + DemoTrafficMix.UserIdHeader);
 
         for (var i = 0; i < Stages.Length; i++)
         {

@@ -13,9 +13,6 @@ internal sealed partial class DemoTrafficGenerator : BackgroundService
 {
     public const double DefaultRequestsPerSecond = 20;
     public const int DefaultMaxConcurrency = 8;
-    public const int UserPoolSize = 500;
-    public const string UserIdHeader = "X-User-Id";
-    public const string TokenPrefix = "demo-token-";
 
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
@@ -85,9 +82,6 @@ internal sealed partial class DemoTrafficGenerator : BackgroundService
     /// <summary>Ticks dropped because <c>maxConcurrency</c> requests were already in flight.</summary>
     public long RequestsSkipped => Interlocked.Read(ref _skipped);
 
-    /// <summary>The cohort key of user <paramref name="index"/> (1..<see cref="UserPoolSize"/>), e.g. <c>user-0042</c>.</summary>
-    public static string UserId(int index) => "user-" + index.ToString("D4", CultureInfo.InvariantCulture);
-
     public override void Dispose()
     {
         _client.Dispose();
@@ -112,7 +106,7 @@ internal sealed partial class DemoTrafficGenerator : BackgroundService
                 }
 
                 // Not awaited: the rate must not depend on latency. SendAsync never throws and releases the slot.
-                _ = SendAsync(NextRequest(_random), stoppingToken);
+                _ = SendAsync(DemoTrafficMix.NextRequest(_random), stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -158,13 +152,13 @@ internal sealed partial class DemoTrafficGenerator : BackgroundService
         }
     }
 
-    private async Task SendAsync(DemoRequest request, CancellationToken stoppingToken)
+    private async Task SendAsync(DemoTrafficMix.DemoRequest request, CancellationToken stoppingToken)
     {
         try
         {
             using var message = new HttpRequestMessage(request.Method, request.Path);
-            message.Headers.Add(UserIdHeader, UserId(request.User));
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(request.User));
+            message.Headers.Add(DemoTrafficMix.UserIdHeader, DemoTrafficMix.UserId(request.User));
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", DemoTrafficMix.Token(request.User));
             if (request.JsonBody is not null)
             {
                 message.Content = new StringContent(request.JsonBody, Encoding.UTF8, "application/json");
@@ -207,43 +201,6 @@ internal sealed partial class DemoTrafficGenerator : BackgroundService
             }
         }
     }
-
-    /// <summary>One request of the mix: mostly reads, weighted like a shop's traffic, and 2 % order creations.</summary>
-    internal static DemoRequest NextRequest(Random random)
-    {
-        var user = random.Next(1, UserPoolSize + 1);
-        var roll = random.Next(100);
-        return roll switch
-        {
-            < 34 => Get(user, "api/orders/" + Number(random.Next(1, DemoShop.OrderCount + 1))),
-            < 35 => Get(user, "api/orders/" + Number(DemoShop.OrderCount + random.Next(1, 1000))), // not found on both
-            < 50 => Get(user, "api/orders?page=" + Number(random.Next(1, 11))),
-            < 68 => Get(user, "api/customers/" + Number(random.Next(1, DemoShop.CustomerCount + 1))),
-            < 78 => Get(user, "api/catalog/products"),
-            < 95 => Get(user, "api/catalog/products/" + DemoShop.SkuOf(random.Next(1, DemoShop.ProductCount + 1))),
-            < 98 => Get(user, "api/health"),
-            _ => new DemoRequest(HttpMethod.Post, "api/orders", user, NewOrderJson(random)),
-        };
-
-        static DemoRequest Get(int user, string path) => new(HttpMethod.Get, path, user, null);
-    }
-
-    private static string NewOrderJson(Random random)
-    {
-        var customer = random.Next(1, DemoShop.CustomerCount + 1);
-        var sku = DemoShop.SkuOf(random.Next(1, DemoShop.ProductCount + 1));
-        var quantity = random.Next(1, 4);
-        return string.Create(
-            CultureInfo.InvariantCulture,
-            $$"""{"customerId":{{customer}},"items":[{"sku":"{{sku}}","quantity":{{quantity}}}]}""");
-    }
-
-    // A stable per-user token: realistic enough to show that Authorization is redacted in stored samples.
-    private static string Token(int user) => TokenPrefix + ((uint)(user * 2654435761u)).ToString("x8", CultureInfo.InvariantCulture);
-
-    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    internal sealed record DemoRequest(HttpMethod Method, string Path, int User, string? JsonBody);
 
     private static partial class Log
     {

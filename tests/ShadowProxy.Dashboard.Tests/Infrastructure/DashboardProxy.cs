@@ -83,7 +83,7 @@ public sealed class DashboardProxy : IAsyncDisposable
             [prefix + "Candidate:Address"] = backends.CandidateAddress.ToString(),
             [prefix + "Diff:IgnoreJsonPaths:0"] = "$.meta.requestId",
             [prefix + "Redact:JsonPaths:0"] = "$.email",
-            [prefix + "Cohort:From"] = "Header:" + DemoTrafficGenerator.UserIdHeader,
+            [prefix + "Cohort:From"] = "Header:" + DemoTrafficMix.UserIdHeader,
             [prefix + "Ramp:AutoAdvance"] = "false",
             [prefix + "Ramp:AutomaticRollback"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
@@ -151,7 +151,7 @@ public sealed class DashboardProxy : IAsyncDisposable
     private async Task SendAsync(string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Add(DemoTrafficGenerator.UserIdHeader, "user-" + Random.Shared.Next(1, 500).ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(DemoTrafficMix.UserIdHeader, "user-" + Random.Shared.Next(1, 500).ToString(CultureInfo.InvariantCulture));
         try
         {
             using var response = await Client.SendAsync(request, _stop.Token);

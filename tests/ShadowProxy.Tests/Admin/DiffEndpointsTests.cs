@@ -60,10 +60,10 @@ public sealed class DiffEndpointsTests : IAsyncLifetime
         _app.Use((context, next) =>
         {
             // Stands in for the auth filter, which names the API key.
-            context.Items[DiffEndpoints.ActorItemKey] = "ci-bot";
+            context.Items[AdminAuthorization.ActorItem] = "ci-bot";
             return next(context);
         });
-        _app.MapGroup("/api/v1").MapDiffEndpoints();
+        _app.MapGroup("/api/v1").MapDiffEndpoints().MapNoiseEndpoints();
         await _app.StartAsync();
         _client = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
 

@@ -237,7 +237,7 @@ public sealed class DemoBackendsTests(DemoBackendsFixture fixture) : IClassFixtu
         var random = new Random(7);
         for (var i = 0; i < 150; i++)
         {
-            var request = DemoTrafficGenerator.NextRequest(random);
+            var request = DemoTrafficMix.NextRequest(random);
             using var message = new HttpRequestMessage(request.Method, new Uri(Legacy, request.Path));
             if (request.JsonBody is not null)
             {

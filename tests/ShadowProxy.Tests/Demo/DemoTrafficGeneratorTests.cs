@@ -42,10 +42,10 @@ public sealed partial class DemoTrafficGeneratorTests
         Assert.All(users, user =>
         {
             Assert.Matches(UserIdPattern(), user);
-            Assert.InRange(int.Parse(user![5..], System.Globalization.CultureInfo.InvariantCulture), 1, DemoTrafficGenerator.UserPoolSize);
+            Assert.InRange(int.Parse(user![5..], System.Globalization.CultureInfo.InvariantCulture), 1, DemoTrafficMix.UserPoolSize);
         });
         Assert.True(users.Distinct().Count() > 1, "users are drawn from a pool, not a single one");
-        Assert.All(received.Where(r => r.User is not null), r => Assert.StartsWith("Bearer " + DemoTrafficGenerator.TokenPrefix, r.Authorization));
+        Assert.All(received.Where(r => r.User is not null), r => Assert.StartsWith("Bearer " + DemoTrafficMix.TokenPrefix, r.Authorization));
         Assert.All(received, r => Assert.StartsWith("/api/", r.Path));
         Assert.True(generator.RequestsSent > 0);
 
@@ -82,9 +82,9 @@ public sealed partial class DemoTrafficGeneratorTests
     public void RequestMix_CoversEveryEndpointWithPoolUsersAndFewPosts()
     {
         var random = new Random(1);
-        var requests = Enumerable.Range(0, 2000).Select(_ => DemoTrafficGenerator.NextRequest(random)).ToList();
+        var requests = Enumerable.Range(0, 2000).Select(_ => DemoTrafficMix.NextRequest(random)).ToList();
 
-        Assert.All(requests, r => Assert.InRange(r.User, 1, DemoTrafficGenerator.UserPoolSize));
+        Assert.All(requests, r => Assert.InRange(r.User, 1, DemoTrafficMix.UserPoolSize));
         Assert.True(requests.Select(r => r.User).Distinct().Count() > 300, "users spread over the pool");
 
         string[] endpoints = ["api/orders/", "api/orders?page=", "api/customers/", "api/catalog/products/", "api/health"];
@@ -103,7 +103,7 @@ public sealed partial class DemoTrafficGeneratorTests
     }
 
     [Fact]
-    public void UserId_IsStableAndPadded() => Assert.Equal("user-0042", DemoTrafficGenerator.UserId(42));
+    public void UserId_IsStableAndPadded() => Assert.Equal("user-0042", DemoTrafficMix.UserId(42));
 
     [GeneratedRegex(@"^user-\d{4}$")]
     private static partial Regex UserIdPattern();
