@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Threading;
@@ -28,9 +27,7 @@ internal sealed partial class DiffRecorder : BackgroundService
     private readonly ILogger<DiffRecorder> _logger;
     private readonly TimeProvider _time;
     private readonly HandOffQueue<ComparisonRecord> _queue;
-    private readonly int _samplesPerPath;
-    private readonly int _maxCoverageKeys;
-    private volatile ConcurrentDictionary<SampleKey, int> _coverage = new();
+    private readonly SampleCoverageView _coverage;
     private long _recorded;
     private long _dropped;
     private long _written;
@@ -40,18 +37,12 @@ internal sealed partial class DiffRecorder : BackgroundService
     private int _suppressedErrors;
     private List<ComparisonRecord>? _unwritten;
 
-    // ConcurrentDictionary.Count takes every lock: keep an approximate count for the bound instead.
-    private int _coverageKeys;
-
     public DiffRecorder(IDiffStore store, ShadowProxyOptions options, ILogger<DiffRecorder> logger, TimeProvider time, int capacity = DefaultCapacity)
     {
         _store = store;
         _logger = logger;
         _time = time;
-        _samplesPerPath = options.Store.SamplesPerPath;
-
-        // The view mirrors the store's bound on paths; beyond it unknown paths count as the overflow path.
-        _maxCoverageKeys = options.Store.MaxPathsPerMigration * Math.Max(1, options.Migrations.Count);
+        _coverage = new SampleCoverageView(options.Store.Limits(), options.Migrations.Count);
         _queue = new HandOffQueue<ComparisonRecord>(capacity);
     }
 
@@ -77,26 +68,7 @@ internal sealed partial class DiffRecorder : BackgroundService
         }
 
         Interlocked.Increment(ref _recorded);
-        if (record.Sample is not null)
-        {
-            var coverage = _coverage;
-            foreach (var difference in record.Differences)
-            {
-                if (!difference.IsNoise)
-                {
-                    var key = Key(coverage, record.Migration, record.Endpoint, difference.Path);
-                    if (coverage.TryAdd(key, 1))
-                    {
-                        Interlocked.Increment(ref _coverageKeys);
-                    }
-                    else
-                    {
-                        coverage.AddOrUpdate(key, 1, static (_, count) => count + 1);
-                    }
-                }
-            }
-        }
-
+        _coverage.Count(record);
         return true;
     }
 
@@ -104,11 +76,7 @@ internal sealed partial class DiffRecorder : BackgroundService
     /// True when <paramref name="path"/> (a non-noise difference path) still lacks samples, so that the
     /// caller copies and redacts a sample only when it may be kept.
     /// </summary>
-    public bool WantsSample(string migration, string endpoint, string path)
-    {
-        var coverage = _coverage;
-        return coverage.GetValueOrDefault(Key(coverage, migration, endpoint, path)) < _samplesPerPath;
-    }
+    public bool WantsSample(string migration, string endpoint, string path) => _coverage.WantsSample(migration, endpoint, path);
 
     /// <summary>Stops the batching loop, then writes what is still queued (bounded by <see cref="ShutdownFlushTimeout"/>).</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -200,15 +168,7 @@ internal sealed partial class DiffRecorder : BackgroundService
     {
         try
         {
-            var rows = await _store.ReadSampleCoverageAsync(cancellationToken).ConfigureAwait(false);
-            var fresh = new ConcurrentDictionary<SampleKey, int>();
-            foreach (var row in rows.Take(_maxCoverageKeys))
-            {
-                fresh[new SampleKey(row.Migration, row.Endpoint, row.Path)] = row.Samples;
-            }
-
-            _coverage = fresh;
-            Volatile.Write(ref _coverageKeys, fresh.Count);
+            _coverage.Reset(await _store.ReadSampleCoverageAsync(cancellationToken).ConfigureAwait(false));
             _lastCoverageRefresh = _time.GetTimestamp();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -231,14 +191,6 @@ internal sealed partial class DiffRecorder : BackgroundService
         _suppressedErrors = 0;
         _lastErrorLog = now;
     }
-
-    private SampleKey Key(ConcurrentDictionary<SampleKey, int> coverage, string migration, string endpoint, string path)
-    {
-        var key = new SampleKey(migration, endpoint, path);
-        return Volatile.Read(ref _coverageKeys) < _maxCoverageKeys || coverage.ContainsKey(key) ? key : key with { Path = SqliteSchema.Overflow };
-    }
-
-    private readonly record struct SampleKey(string Migration, string Endpoint, string Path);
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Error, Message = "Diff store write of {Records} records failed ({Suppressed} similar failures not logged since the last one)")]
     private static partial void LogStoreFailed(ILogger logger, int records, int suppressed, Exception exception);

@@ -1,15 +1,13 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using ShadowProxy.Core.Configuration;
-using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Storage;
+using static ShadowProxy.Storage.SqliteBatchStatements;
 
 namespace ShadowProxy.Storage;
 
 /// <summary>
-/// Writes one migration's part of a batch inside the writer's transaction, enforcing every bound there:
-/// the batch is first folded into counter deltas (one statement per distinct endpoint × path × kind,
-/// never one row per comparison), then samples are kept where a path still lacks examples.
+/// Writes one migration's part of a batch (folded by <see cref="DiffBatch"/>) inside the writer's transaction,
+/// enforcing the <see cref="StorageLimits"/> there: one statement per distinct endpoint × path × kind, never one
+/// row per comparison, then samples where a path still lacks examples.
 /// </summary>
 /// <remarks>
 /// Samples are kept first-N per endpoint × path (as Diffy keeps its first examples): an example stays
@@ -19,127 +17,58 @@ namespace ShadowProxy.Storage;
 /// </remarks>
 internal sealed class SqliteDiffWriter
 {
-    /// <summary>Endpoints counted per migration; comparisons at endpoints beyond count under "(other)".</summary>
-    public const int MaxEndpointsPerMigration = 1000;
+    private readonly SqliteBatchStatements _sql;
+    private readonly StorageLimits _limits;
+    private readonly DiffBatch _batch;
+    private readonly BoundedKeys _endpoints;
 
-    /// <summary>Differences one stored sample lists; the counters count them all.</summary>
-    public const int MaxDifferencesPerSample = 200;
-
-    private readonly SqliteConnection _connection;
-    private readonly SqliteTransaction _transaction;
-    private readonly StoreOptions _options;
-    private readonly string _migration;
-    private readonly Dictionary<(string Endpoint, string Path, string Kind), string> _effectivePaths = [];
+    // The path each recorded counter is kept under: itself, or the overflow path beyond the bound.
+    private readonly Dictionary<DiffCounterKey, string> _paths = [];
     private readonly Dictionary<(string Endpoint, string Path), int> _coverage = [];
 
-    public SqliteDiffWriter(SqliteConnection connection, SqliteTransaction transaction, StoreOptions options, string migration)
+    public SqliteDiffWriter(SqliteConnection connection, SqliteTransaction transaction, StorageLimits limits, DiffBatch batch)
     {
-        _connection = connection;
-        _transaction = transaction;
-        _options = options;
-        _migration = migration;
+        _sql = new SqliteBatchStatements(connection, transaction, batch.Migration);
+        _limits = limits;
+        _batch = batch;
+        _endpoints = new BoundedKeys(_sql.Strings("SELECT endpoint FROM endpoint_counts WHERE migration = $m"), StorageLimits.MaxEndpointsPerMigration, overflowTakesAPlace: false);
     }
 
     /// <param name="checkVersionBound">Whether to enforce the bound of per-version rows now (a count: not on every batch).</param>
-    public DiffWriteResult Write(IReadOnlyList<ComparisonRecord> records, bool checkVersionBound = false)
+    public DiffWriteResult Write(bool checkVersionBound = false)
     {
-        var endpoints = EffectiveEndpoints(records);
-        WriteEndpointCounts(records, endpoints);
-        WriteCounters(records, endpoints);
-        SqliteVersionWriter.Write(_connection, _transaction, _migration, records, endpoints,
-            (endpoint, path, kind) => _effectivePaths.GetValueOrDefault((endpoint, path, kind), path), _options.MaxPathsPerMigration, checkVersionBound);
-        return WriteSamples(records, endpoints);
+        WriteEndpointCounts();
+        WriteCounters();
+        SqliteVersionWriter.Write(_sql, _batch, _endpoints.Admit, PathOf, _limits, checkVersionBound);
+        return WriteSamples();
     }
 
-    private string[] EffectiveEndpoints(IReadOnlyList<ComparisonRecord> records)
+    private string PathOf(DiffCounterKey recorded) => _paths.GetValueOrDefault(recorded, recorded.Path);
+
+    private void WriteEndpointCounts()
     {
-        var known = new HashSet<string>(StringComparer.Ordinal);
-        using (var select = Command("SELECT endpoint FROM endpoint_counts WHERE migration = $m"))
-        using (var reader = select.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                known.Add(reader.GetString(0));
-            }
-        }
-
-        var bounded = known.Count - (known.Contains(SqliteSchema.Overflow) ? 1 : 0);
-        var result = new string[records.Count];
-        for (var i = 0; i < records.Count; i++)
-        {
-            var endpoint = records[i].Endpoint;
-            if (!known.Contains(endpoint))
-            {
-                if (bounded >= MaxEndpointsPerMigration)
-                {
-                    endpoint = SqliteSchema.Overflow;
-                }
-                else
-                {
-                    bounded++;
-                }
-
-                known.Add(endpoint);
-            }
-
-            result[i] = endpoint;
-        }
-
-        return result;
-    }
-
-    private void WriteEndpointCounts(IReadOnlyList<ComparisonRecord> records, string[] endpoints)
-    {
-        var totals = new Dictionary<string, (long Match, long Diff, long Noise)>(StringComparer.Ordinal);
-        for (var i = 0; i < records.Count; i++)
-        {
-            var (match, diff, noise) = totals.GetValueOrDefault(endpoints[i]);
-            totals[endpoints[i]] = records[i].Outcome switch
-            {
-                ComparisonTally.Match => (match + 1, diff, noise),
-                ComparisonTally.Diff => (match, diff + 1, noise),
-                _ => (match, diff, noise + 1),
-            };
-        }
-
-        using var upsert = Command(
+        using var upsert = _sql.Prepare(
             """
             INSERT INTO endpoint_counts (migration, endpoint, matches, diffs, noise) VALUES ($m, $e, $a, $d, $n)
             ON CONFLICT (migration, endpoint) DO UPDATE SET matches = matches + excluded.matches, diffs = diffs + excluded.diffs, noise = noise + excluded.noise
             """,
             "$e", "$a", "$d", "$n");
-        foreach (var (endpoint, (match, diff, noise)) in totals)
+        foreach (var (endpoint, counts) in _batch.Endpoints)
         {
-            Run(upsert, endpoint, match, diff, noise);
+            Run(upsert, _endpoints.Admit(endpoint), counts.Match, counts.Diff, counts.Noise);
         }
     }
 
-    private void WriteCounters(IReadOnlyList<ComparisonRecord> records, string[] endpoints)
+    private void WriteCounters()
     {
-        var deltas = new Dictionary<(string Endpoint, string Path, string Kind), CounterDelta>();
-        for (var i = 0; i < records.Count; i++)
-        {
-            var ticks = records[i].Timestamp.UtcTicks;
-            foreach (var difference in records[i].Differences)
-            {
-                var key = (endpoints[i], difference.Path, difference.Kind);
-                if (!deltas.TryGetValue(key, out var delta))
-                {
-                    deltas[key] = delta = new CounterDelta();
-                }
-
-                delta.Add(ticks, difference.IsNoise);
-            }
-        }
-
-        if (deltas.Count == 0)
+        if (_batch.Counters.Count == 0)
         {
             return;
         }
 
         const string Set = "count = count + $c, noise_count = noise_count + $nc, is_noise = CASE WHEN $l >= last_seen THEN $in ELSE is_noise END, first_seen = min(first_seen, $f), last_seen = max(last_seen, $l)";
-        using var update = Command("UPDATE diff_counters SET " + Set + " WHERE migration = $m AND endpoint = $e AND path = $p AND kind = $k", "$e", "$p", "$k", "$c", "$nc", "$in", "$f", "$l");
-        using var upsert = Command(
+        using var update = _sql.Prepare("UPDATE diff_counters SET " + Set + " WHERE migration = $m AND endpoint = $e AND path = $p AND kind = $k", "$e", "$p", "$k", "$c", "$nc", "$in", "$f", "$l");
+        using var upsert = _sql.Prepare(
             "INSERT INTO diff_counters (migration, endpoint, path, kind, count, noise_count, is_noise, first_seen, last_seen) VALUES ($m, $e, $p, $k, $c, $nc, $in, $f, $l) "
             + """
             ON CONFLICT (migration, endpoint, path, kind) DO UPDATE SET count = count + excluded.count, noise_count = noise_count + excluded.noise_count,
@@ -148,64 +77,55 @@ internal sealed class SqliteDiffWriter
             """,
             "$e", "$p", "$k", "$c", "$nc", "$in", "$f", "$l");
 
-        using var countRows = Command("SELECT COUNT(*) FROM diff_counters WHERE migration = $m AND path <> $o", "$o");
-        var rows = (long)Scalar(countRows, SqliteSchema.Overflow)!;
-        foreach (var ((endpoint, path, kind), delta) in deltas)
+        using var countRows = _sql.Prepare("SELECT COUNT(*) FROM diff_counters WHERE migration = $m AND path <> $o", "$o");
+        var rows = Count(countRows, StorageLimits.Overflow);
+        foreach (var (key, delta) in _batch.Counters)
         {
-            var values = new object[] { endpoint, path, kind, delta.Count, delta.Noise, delta.LastNoise, delta.First, delta.Last };
+            var values = new object[] { _endpoints.Admit(key.Endpoint), key.Path, key.Kind, delta.Count, delta.Noise, delta.LastIsNoise, delta.First, delta.Last };
             if (Run(update, values) > 0)
             {
-                _effectivePaths[(endpoint, path, kind)] = path;
+                _paths[key] = key.Path;
                 continue;
             }
 
-            if (rows < _options.MaxPathsPerMigration)
+            if (rows < _limits.MaxPathsPerMigration)
             {
                 rows++;
-                _effectivePaths[(endpoint, path, kind)] = path;
+                _paths[key] = key.Path;
             }
             else
             {
-                values[1] = values[2] = SqliteSchema.Overflow;
-                _effectivePaths[(endpoint, path, kind)] = SqliteSchema.Overflow;
+                values[1] = values[2] = StorageLimits.Overflow;
+                _paths[key] = StorageLimits.Overflow;
             }
 
             Run(upsert, values);
         }
     }
 
-    private DiffWriteResult WriteSamples(IReadOnlyList<ComparisonRecord> records, string[] endpoints)
+    private DiffWriteResult WriteSamples()
     {
-        using var insert = Command(
+        using var insert = _sql.Prepare(
             """
             INSERT INTO samples (migration, endpoint, time, method, path_query, legacy_status, candidate_status, diff_count, payload)
             VALUES ($m, $e, $t, $me, $pq, $ls, $cs, $dc, $pl) RETURNING id
             """,
             "$e", "$t", "$me", "$pq", "$ls", "$cs", "$dc", "$pl");
-        using var link = Command("INSERT OR IGNORE INTO sample_paths (migration, endpoint, path, sample_id) VALUES ($m, $e, $p, $id)", "$e", "$p", "$id");
-        using var covered = Command("SELECT COUNT(*) FROM sample_paths WHERE migration = $m AND endpoint = $e AND path = $p", "$e", "$p");
+        using var link = _sql.Prepare("INSERT OR IGNORE INTO sample_paths (migration, endpoint, path, sample_id) VALUES ($m, $e, $p, $id)", "$e", "$p", "$id");
+        using var covered = _sql.Prepare("SELECT COUNT(*) FROM sample_paths WHERE migration = $m AND endpoint = $e AND path = $p", "$e", "$p");
         var stored = 0;
         var lacking = new List<string>();
-        for (var i = 0; i < records.Count; i++)
+        foreach (var candidate in _batch.Samples)
         {
-            var record = records[i];
-            if (record.Sample is not { } sample)
-            {
-                continue;
-            }
-
+            var record = candidate.Record;
+            var endpoint = _endpoints.Admit(record.Endpoint);
             lacking.Clear();
-            foreach (var difference in record.Differences)
+            foreach (var (path, kind) in candidate.Paths)
             {
-                if (difference.IsNoise)
+                var kept = PathOf(new DiffCounterKey(record.Endpoint, path, kind));
+                if (!lacking.Contains(kept) && _limits.WantsSample(Coverage(covered, endpoint, kept)))
                 {
-                    continue;
-                }
-
-                var path = _effectivePaths[(endpoints[i], difference.Path, difference.Kind)];
-                if (!lacking.Contains(path) && Coverage(covered, endpoints[i], path) < _options.SamplesPerPath)
-                {
-                    lacking.Add(path);
+                    lacking.Add(kept);
                 }
             }
 
@@ -214,13 +134,14 @@ internal sealed class SqliteDiffWriter
                 continue;
             }
 
-            var id = (long)Scalar(insert, endpoints[i], record.Timestamp.UtcTicks, sample.Request.Method, sample.Request.Path + sample.Request.Query,
-                sample.Legacy.Status, sample.Candidate.Status, record.Differences.Count, Payload(record))!;
+            var sample = record.Sample!;
+            var id = Count(insert, endpoint, record.Timestamp.UtcTicks, sample.Request.Method, sample.Request.Path + sample.Request.Query,
+                sample.Legacy.Status, sample.Candidate.Status, record.Differences.Count, candidate.Payload());
             stored++;
             foreach (var path in lacking)
             {
-                Run(link, endpoints[i], path, id);
-                _coverage[(endpoints[i], path)]++;
+                Run(link, endpoint, path, id);
+                _coverage[(endpoint, path)]++;
             }
         }
 
@@ -231,7 +152,7 @@ internal sealed class SqliteDiffWriter
     {
         if (!_coverage.TryGetValue((endpoint, path), out var count))
         {
-            _coverage[(endpoint, path)] = count = Convert.ToInt32(Scalar(covered, endpoint, path), System.Globalization.CultureInfo.InvariantCulture);
+            _coverage[(endpoint, path)] = count = (int)Count(covered, endpoint, path);
         }
 
         return count;
@@ -239,99 +160,17 @@ internal sealed class SqliteDiffWriter
 
     private int EvictBeyondBound()
     {
-        using var count = Command("SELECT COUNT(*) FROM samples WHERE migration = $m");
-        var excess = (long)Scalar(count)! - _options.MaxSamplesPerMigration;
+        using var count = _sql.Prepare("SELECT COUNT(*) FROM samples WHERE migration = $m");
+        var excess = Count(count) - _limits.MaxSamplesPerMigration;
         if (excess <= 0)
         {
             return 0;
         }
 
         const string Oldest = "SELECT id FROM samples WHERE migration = $m ORDER BY id LIMIT $x";
-        using var unlink = Command("DELETE FROM sample_paths WHERE sample_id IN (" + Oldest + ")", "$x");
+        using var unlink = _sql.Prepare("DELETE FROM sample_paths WHERE sample_id IN (" + Oldest + ")", "$x");
         Run(unlink, excess);
-        using var delete = Command("DELETE FROM samples WHERE id IN (" + Oldest + ")", "$x");
+        using var delete = _sql.Prepare("DELETE FROM samples WHERE id IN (" + Oldest + ")", "$x");
         return Run(delete, excess);
     }
-
-    internal static string Payload(ComparisonRecord record)
-    {
-        var sample = record.Sample!;
-        var capped = sample with
-        {
-            Request = sample.Request with { Body = sample.Request.Body?.Capped() },
-            Legacy = sample.Legacy with { Body = sample.Legacy.Body?.Capped() },
-            Candidate = sample.Candidate with { Body = sample.Candidate.Body?.Capped() },
-        };
-        var differences = record.Differences.Count > MaxDifferencesPerSample ? record.Differences.Take(MaxDifferencesPerSample).ToList() : record.Differences;
-        return JsonSerializer.Serialize(new SamplePayload(capped, differences, record.DifferencesTruncated || differences.Count < record.Differences.Count), StoreJsonContext.Default.SamplePayload);
-    }
-
-    /// <summary>A prepared command with the migration bound and the named parameters to fill per row.</summary>
-    private SqliteCommand Command(string sql, params ReadOnlySpan<string> parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$m", _migration);
-        foreach (var name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        command.Prepare();
-        return command;
-    }
-
-    /// <summary>Fills the parameters after $m in order and runs the command.</summary>
-    private static int Run(SqliteCommand command, params ReadOnlySpan<object> values)
-    {
-        Bind(command, values);
-        return command.ExecuteNonQuery();
-    }
-
-    private static object? Scalar(SqliteCommand command, params ReadOnlySpan<object> values)
-    {
-        Bind(command, values);
-        return command.ExecuteScalar();
-    }
-
-    private static void Bind(SqliteCommand command, ReadOnlySpan<object> values)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            command.Parameters[i + 1].Value = values[i];
-        }
-    }
-
-    private sealed class CounterDelta
-    {
-        public long Count { get; private set; }
-
-        public long Noise { get; private set; }
-
-        public long First { get; private set; } = long.MaxValue;
-
-        public long Last { get; private set; } = long.MinValue;
-
-        public bool LastNoise { get; private set; }
-
-        public void Add(long ticks, bool isNoise)
-        {
-            Count++;
-            Noise += isNoise ? 1 : 0;
-            First = Math.Min(First, ticks);
-            if (ticks >= Last)
-            {
-                Last = ticks;
-                LastNoise = isNoise;
-            }
-        }
-    }
 }
-
-/// <summary>What a sample row's payload column holds.</summary>
-internal sealed record SamplePayload(StoredSample Sample, IReadOnlyList<StoredDifference> Differences, bool DifferencesTruncated);
-
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(SamplePayload))]
-internal sealed partial class StoreJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -8,9 +8,6 @@ namespace ShadowProxy.Storage;
 /// </summary>
 internal static class SqliteSchema
 {
-    /// <summary>Counter and sample path of the rows beyond the bounds.</summary>
-    public const string Overflow = "(other)";
-
     private static readonly string[] Versions =
     [
         """

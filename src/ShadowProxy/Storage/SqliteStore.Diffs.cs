@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Storage;
@@ -28,9 +27,9 @@ internal sealed partial class SqliteStore
         {
             int stored = 0, evicted = 0;
             var checkVersionBound = VersionBoundDue();
-            foreach (var migration in batch.GroupBy(r => r.Migration, StringComparer.Ordinal))
+            foreach (var migration in DiffBatch.ByMigration(batch))
             {
-                var result = new SqliteDiffWriter(connection, transaction, _options, migration.Key).Write(migration.ToList(), checkVersionBound);
+                var result = new SqliteDiffWriter(connection, transaction, _limits, migration).Write(checkVersionBound);
                 stored += result.SamplesStored;
                 evicted += result.SamplesEvicted;
             }
@@ -95,7 +94,7 @@ internal sealed partial class SqliteStore
             ORDER BY {order}, c.endpoint, c.path, c.kind
             LIMIT $l OFFSET $o
             """,
-            [.. filters, ("$s", _options.SamplesPerPath), ("$l", query.Limit), ("$o", query.Offset)]);
+            [.. filters, ("$s", _limits.SamplesPerPath), ("$l", query.Limit), ("$o", query.Offset)]);
         var rows = ReadAll(page, reader => new DiffSummaryRow(
             reader.GetString(0),
             reader.GetString(1),
@@ -160,8 +159,7 @@ internal sealed partial class SqliteStore
         using var command = Command(connection, null, "SELECT id, time, endpoint, payload FROM samples WHERE migration = $m AND id = $id", ("$m", migration), ("$id", id));
         return ReadAll(command, reader =>
         {
-            var payload = JsonSerializer.Deserialize(reader.GetString(3), StoreJsonContext.Default.SamplePayload)
-                ?? throw new InvalidDataException($"Sample {id} has an empty payload.");
+            var payload = SamplePayload.Deserialize(reader.GetString(3), id);
             return new SampleDetail(reader.GetInt64(0), Time(reader.GetInt64(1)), reader.GetString(2), payload.Sample, payload.Differences, payload.DifferencesTruncated);
         }).FirstOrDefault();
     }

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Storage;
-using ShadowProxy.Storage;
 using static ShadowProxy.Tests.Storage.Records;
 
 namespace ShadowProxy.Tests.Storage;
@@ -245,13 +244,13 @@ public sealed class SqliteDiffStoreTests
     {
         await using var temp = new TempStore();
         var store = temp.Open();
-        var batch = Enumerable.Range(0, SqliteDiffWriter.MaxEndpointsPerMigration + 5)
+        var batch = Enumerable.Range(0, StorageLimits.MaxEndpointsPerMigration + 5)
             .Select(i => Diff("orders", $"GET /api/v{i}", Start, null, Value("$.a")))
             .ToList();
         await store.WriteAsync(batch);
 
         var counts = await store.ReadCountsAsync("orders");
-        Assert.Equal(SqliteDiffWriter.MaxEndpointsPerMigration + 1, counts.Endpoints.Count);
+        Assert.Equal(StorageLimits.MaxEndpointsPerMigration + 1, counts.Endpoints.Count);
         Assert.Equal(5, counts.Endpoints.Single(e => e.Endpoint == "(other)").Diff);
         Assert.Equal(batch.Count, counts.Diff);
     }

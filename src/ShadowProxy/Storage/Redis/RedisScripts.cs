@@ -66,10 +66,10 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Writes one migration's part of a diff batch with the bounds of the SQLite store: endpoints beyond
-    /// the bound count as "(other)", counters beyond MaxPathsPerMigration as "(other)", first-N samples
-    /// per endpoint × path, the oldest samples evicted beyond MaxSamplesPerMigration. ARGV[1]: the batch
-    /// as JSON (see RedisStore.Diffs). Returns {stored, evicted}.
+    /// Writes one migration's part of a diff batch (folded by DiffBatch) within the StorageLimits, as the
+    /// SQLite writer does: endpoints beyond the bound count as "(other)", counters beyond MaxPathsPerMigration
+    /// as "(other)", first-N samples per endpoint × path, the oldest samples evicted beyond
+    /// MaxSamplesPerMigration. ARGV[1]: the batch as JSON (see RedisStore.Diffs). Returns {stored, evicted}.
     /// </summary>
     public const string WriteDiffs = """
         local b = cjson.decode(ARGV[1])

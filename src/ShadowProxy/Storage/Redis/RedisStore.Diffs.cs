@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Storage;
 using StackExchange.Redis;
@@ -14,7 +12,7 @@ namespace ShadowProxy.Storage.Redis;
 /// <c>sp</c> (hash endpoint⇥path → sample ids, oldest first), <c>ids</c> (sorted set of sample ids),
 /// <c>sh</c> / <c>sb</c> (hashes id → sample header / payload). Every key carries a TTL
 /// (<see cref="DiffTtl"/>, renewed on each write), so the diffs of a migration that stopped getting
-/// traffic expire; the bounds are those of the SQLite store, enforced atomically by the write script.
+/// traffic expire; the <see cref="StorageLimits"/> are enforced atomically by the write script.
 /// </remarks>
 internal sealed partial class RedisStore
 {
@@ -31,11 +29,10 @@ internal sealed partial class RedisStore
         return _redis.RunAsync(async db =>
         {
             int stored = 0, evicted = 0;
-            foreach (var migration in batch.GroupBy(r => r.Migration, StringComparer.Ordinal))
+            foreach (var migration in DiffBatch.ByMigration(batch))
             {
-                var records = migration.ToList();
-                var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.WriteDiffs, values: [DiffBatch(migration.Key, records)]).ConfigureAwait(false))!;
-                await db.ScriptEvaluateAsync(RedisScripts.WriteVersions, values: [VersionBatch(migration.Key, records)]).ConfigureAwait(false);
+                var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.WriteDiffs, values: [DiffScriptInput(migration)]).ConfigureAwait(false))!;
+                await db.ScriptEvaluateAsync(RedisScripts.WriteVersions, values: [VersionScriptInput(migration)]).ConfigureAwait(false);
                 stored += (int)result[0];
                 evicted += (int)result[1];
             }
@@ -90,7 +87,7 @@ internal sealed partial class RedisStore
                 var total = totals.GetValueOrDefault(endpoint);
                 rows.Add(new DiffSummaryRow(endpoint, path, kind, v[0], v[1], total > 0 ? (double)v[0] / total : 0.0, isNoise,
                     DateTimeOffset.FromUnixTimeMilliseconds(v[3]), DateTimeOffset.FromUnixTimeMilliseconds(v[4]),
-                    ids.GetValueOrDefault(endpoint + "\t" + path, []).Take(_options.SamplesPerPath).ToList())
+                    ids.GetValueOrDefault(endpoint + "\t" + path, []).Take(_limits.SamplesPerPath).ToList())
                 {
                     NoiseSource = noiseSource,
                     CandidatePath = candidatePaths.GetValueOrDefault(endpoint + "\t" + path),
@@ -150,8 +147,7 @@ internal sealed partial class RedisStore
             }
 
             var h = JsonNode.Parse((string)header.Result!)!;
-            var payload = JsonSerializer.Deserialize((string)body.Result!, StoreJsonContext.Default.SamplePayload)
-                ?? throw new InvalidDataException($"Sample {id} has an empty payload.");
+            var payload = SamplePayload.Deserialize((string)body.Result!, id);
             return new SampleDetail(id, DateTimeOffset.FromUnixTimeMilliseconds((long)h["t"]!), (string)h["e"]!, payload.Sample, payload.Differences, payload.DifferencesTruncated);
         });
 
@@ -192,72 +188,38 @@ internal sealed partial class RedisStore
     private static List<long> SampleIds(RedisValue value) =>
         ((string?)value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(id => long.Parse(id, CultureInfo.InvariantCulture)).ToList();
 
-    /// <summary>The write script's input: the batch folded into endpoint and counter deltas, and the samples.</summary>
-    private string DiffBatch(string migration, IReadOnlyList<ComparisonRecord> records)
+    /// <summary>The write script's input: the folded batch's endpoint and counter deltas, and its samples.</summary>
+    private string DiffScriptInput(DiffBatch batch)
     {
-        var endpoints = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        var counters = new Dictionary<(string Endpoint, string Path, string Kind), long[]>();
         var samples = new JsonArray();
-        foreach (var record in records)
+        foreach (var candidate in batch.Samples)
         {
-            if (!endpoints.TryGetValue(record.Endpoint, out var totals))
-            {
-                endpoints[record.Endpoint] = totals = new long[3];
-            }
-
-            totals[record.Outcome switch { ComparisonTally.Match => 0, ComparisonTally.Diff => 1, _ => 2 }]++;
-            var ms = record.Timestamp.ToUnixTimeMilliseconds();
-            foreach (var difference in record.Differences)
-            {
-                var key = (record.Endpoint, difference.Path, difference.Kind);
-                if (!counters.TryGetValue(key, out var c))
-                {
-                    // count, noise, last-is-noise, first, last
-                    counters[key] = c = [0, 0, 0, long.MaxValue, long.MinValue];
-                }
-
-                c[0]++;
-                c[1] += difference.IsNoise ? 1 : 0;
-                c[3] = Math.Min(c[3], ms);
-                if (ms >= c[4])
-                {
-                    c[4] = ms;
-                    c[2] = difference.IsNoise ? 1 : 0;
-                }
-            }
-
-            if (record.Sample is { } sample)
-            {
-                var paths = new JsonArray();
-                foreach (var difference in record.Differences.Where(d => !d.IsNoise))
-                {
-                    paths.Add(new JsonArray(difference.Path, difference.Kind));
-                }
-
-                if (paths.Count > 0)
-                {
-                    samples.Add(new JsonArray(record.Endpoint, paths, ms, sample.Request.Method, sample.Request.Path + sample.Request.Query,
-                        sample.Legacy.Status, sample.Candidate.Status, record.Differences.Count, SqliteDiffWriter.Payload(record)));
-                }
-            }
+            var record = candidate.Record;
+            var sample = record.Sample!;
+            var paths = new JsonArray(candidate.Paths.Select(p => (JsonNode)new JsonArray(p.Path, p.Kind)).ToArray());
+            samples.Add(new JsonArray(record.Endpoint, paths, record.Timestamp.ToUnixTimeMilliseconds(), sample.Request.Method, sample.Request.Path + sample.Request.Query,
+                sample.Legacy.Status, sample.Candidate.Status, record.Differences.Count, candidate.Payload()));
         }
 
-        var batch = new JsonObject
+        return new JsonObject
         {
-            ["p"] = _redis.Prefix + "diff:" + migration + ":",
-            ["m"] = migration,
+            ["p"] = _redis.Prefix + "diff:" + batch.Migration + ":",
+            ["m"] = batch.Migration,
             ["migrations"] = _redis.Prefix + "diff:migrations",
             ["seq"] = _redis.Prefix + "diff:seq",
-            ["o"] = SqliteSchema.Overflow,
+            ["o"] = StorageLimits.Overflow,
             ["ttl"] = (long)DiffTtl.TotalSeconds,
-            ["maxEp"] = SqliteDiffWriter.MaxEndpointsPerMigration,
-            ["maxPaths"] = _options.MaxPathsPerMigration,
-            ["perPath"] = _options.SamplesPerPath,
-            ["maxSamples"] = _options.MaxSamplesPerMigration,
-            ["eps"] = new JsonArray(endpoints.Select(e => (JsonNode)new JsonArray(e.Key, e.Value[0], e.Value[1], e.Value[2])).ToArray()),
-            ["cts"] = new JsonArray(counters.Select(c => (JsonNode)new JsonArray(c.Key.Endpoint, c.Key.Path, c.Key.Kind, c.Value[0], c.Value[1], c.Value[2], c.Value[3], c.Value[4])).ToArray()),
+            ["maxEp"] = StorageLimits.MaxEndpointsPerMigration,
+            ["maxPaths"] = _limits.MaxPathsPerMigration,
+            ["perPath"] = _limits.SamplesPerPath,
+            ["maxSamples"] = _limits.MaxSamplesPerMigration,
+            ["eps"] = new JsonArray(batch.Endpoints.Select(e => (JsonNode)new JsonArray(e.Key, e.Value.Match, e.Value.Diff, e.Value.Noise)).ToArray()),
+            ["cts"] = new JsonArray(batch.Counters.Select(c => (JsonNode)new JsonArray(
+                c.Key.Endpoint, c.Key.Path, c.Key.Kind, c.Value.Count, c.Value.Noise, c.Value.LastIsNoise ? 1 : 0, UnixMilliseconds(c.Value.First), UnixMilliseconds(c.Value.Last))).ToArray()),
             ["smp"] = samples,
-        };
-        return batch.ToJsonString();
+        }.ToJsonString();
     }
+
+    /// <summary>UTC ticks as the Unix milliseconds Redis keeps times in.</summary>
+    private static long UnixMilliseconds(long utcTicks) => new DateTimeOffset(utcTicks, TimeSpan.Zero).ToUnixTimeMilliseconds();
 }

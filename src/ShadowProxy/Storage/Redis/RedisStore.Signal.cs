@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Core.Storage;
-using ShadowProxy.Core.Versions;
 using StackExchange.Redis;
 
 namespace ShadowProxy.Storage.Redis;
@@ -25,7 +23,7 @@ internal sealed partial class RedisStore : ISignalStore
                 migration,
                 version,
                 Serialize(audit with { Version = stateVersion }, RedisJsonContext.Default.AuditEntry),
-                _options.MaxAuditEntries,
+                _limits.MaxAuditEntries,
             ]).ConfigureAwait(false);
             return true;
         });
@@ -77,51 +75,19 @@ internal sealed partial class RedisStore : ISignalStore
                 e => (IReadOnlyList<string>)(JsonNode.Parse((string)e.Value!) as JsonArray ?? []).Select(p => (string)p!).ToList(),
                 StringComparer.Ordinal));
 
-    /// <summary>The per-version script's input for one migration's part of a batch.</summary>
-    private string VersionBatch(string migration, IReadOnlyList<ComparisonRecord> records)
+    /// <summary>The per-version script's input: the folded batch's per-version counts.</summary>
+    private string VersionScriptInput(DiffBatch batch) => new JsonObject
     {
-        var versions = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        var endpoints = new Dictionary<(string, long, string), long>();
-        var paths = new Dictionary<(string, long, string, string, string), long>();
-        var renames = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var record in records)
-        {
-            var ms = record.Timestamp.ToUnixTimeMilliseconds();
-            var hour = record.Timestamp.UtcTicks / TimeSpan.TicksPerHour;
-            if (!versions.TryGetValue(record.Version, out var v))
-            {
-                versions[record.Version] = v = [long.MaxValue, long.MinValue, 0, 0];
-            }
-
-            v[0] = Math.Min(v[0], ms);
-            v[1] = Math.Max(v[1], ms);
-            v[2]++;
-            v[3] += record.Outcome == ComparisonTally.Diff ? 1 : 0;
-            endpoints[(record.Version, hour, record.Endpoint)] = endpoints.GetValueOrDefault((record.Version, hour, record.Endpoint)) + 1;
-            foreach (var difference in record.Differences)
-            {
-                var key = (record.Version, hour, record.Endpoint, difference.Path, difference.Kind);
-                paths[key] = paths.GetValueOrDefault(key) + 1;
-                if (difference.CandidatePath is { } candidatePath)
-                {
-                    renames[record.Endpoint + "\t" + difference.Path] = candidatePath;
-                }
-            }
-        }
-
-        return new JsonObject
-        {
-            ["p"] = _redis.Prefix + "diff:" + migration + ":",
-            ["o"] = CandidateVersion.Overflow,
-            ["ttl"] = (long)DiffTtl.TotalSeconds,
-            ["maxVersions"] = CandidateVersion.MaxVersionsPerMigration,
-            ["maxRows"] = (long)_options.MaxPathsPerMigration * SqliteVersionWriter.RowsPerPath,
-            ["vers"] = new JsonArray(versions.Select(e => (JsonNode)new JsonArray(e.Key, e.Value[0], e.Value[1], e.Value[2], e.Value[3])).ToArray()),
-            ["eps"] = new JsonArray(endpoints.Select(e => (JsonNode)new JsonArray(e.Key.Item1, e.Key.Item2, e.Key.Item3, e.Value)).ToArray()),
-            ["cts"] = new JsonArray(paths.Select(e => (JsonNode)new JsonArray(e.Key.Item1, e.Key.Item2, e.Key.Item3, e.Key.Item4, e.Key.Item5, e.Value)).ToArray()),
-            ["rn"] = new JsonArray(renames.Select(e => (JsonNode)new JsonArray(e.Key, e.Value)).ToArray()),
-        }.ToJsonString();
-    }
+        ["p"] = _redis.Prefix + "diff:" + batch.Migration + ":",
+        ["o"] = StorageLimits.Overflow,
+        ["ttl"] = (long)DiffTtl.TotalSeconds,
+        ["maxVersions"] = StorageLimits.MaxVersionsPerMigration,
+        ["maxRows"] = _limits.MaxVersionRows,
+        ["vers"] = new JsonArray(batch.Versions.Select(e => (JsonNode)new JsonArray(e.Key, UnixMilliseconds(e.Value.First), UnixMilliseconds(e.Value.Last), e.Value.Comparisons, e.Value.Diffs)).ToArray()),
+        ["eps"] = new JsonArray(batch.VersionEndpoints.Select(e => (JsonNode)new JsonArray(e.Key.Version, e.Key.Hour, e.Key.Endpoint, e.Value)).ToArray()),
+        ["cts"] = new JsonArray(batch.VersionPaths.Select(e => (JsonNode)new JsonArray(e.Key.Version, e.Key.Hour, e.Key.Endpoint, e.Key.Path, e.Key.Kind, e.Value)).ToArray()),
+        ["rn"] = new JsonArray(batch.Renames.Select(e => (JsonNode)new JsonArray(e.Key.Endpoint + "\t" + e.Key.Path, e.Value)).ToArray()),
+    }.ToJsonString();
 
     /// <summary>
     /// For <c>version=</c> / <c>since=</c>: count per endpoint⇥path⇥kind and comparisons per endpoint of the comparisons

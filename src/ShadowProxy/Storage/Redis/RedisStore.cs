@@ -25,13 +25,13 @@ internal sealed partial class RedisStore : IStateStore, IDiffStore
     private const string CompareAndSet = "cas", IfNewer = "newer";
 
     private readonly RedisConnection _redis;
-    private readonly StoreOptions _options;
+    private readonly StorageLimits _limits;
     private readonly TimeProvider _time;
 
     public RedisStore(RedisConnection redis, StoreOptions options, TimeProvider time)
     {
         _redis = redis;
-        _options = options;
+        _limits = options.Limits();
         _time = time;
         StateChannel = redis.Channel("events:state");
         NoiseChannel = redis.Channel("events:noise");
@@ -79,7 +79,7 @@ internal sealed partial class RedisStore : IStateStore, IDiffStore
                 Serialize(state, RedisJsonContext.Default.RampState),
                 mode,
                 audit is null ? string.Empty : Serialize(audit, RedisJsonContext.Default.AuditEntry),
-                _options.MaxAuditEntries,
+                _limits.MaxAuditEntries,
                 StateChannel.ToString(),
             ]).ConfigureAwait(false))!;
             return (int)result[0] == 1 ? null : Deserialize((string?)result[1], RedisJsonContext.Default.RampState);
@@ -135,11 +135,11 @@ internal sealed partial class RedisStore : IStateStore, IDiffStore
 
     public Task<bool> AddNoiseMarkAsync(NoiseMark mark, string? reason = null, CancellationToken cancellationToken = default) =>
         ChangeNoiseAsync("add", mark.Migration, mark.Path, mark.Endpoint, Serialize(mark, RedisJsonContext.Default.NoiseMark),
-            version => NoiseAudit.Create(NoiseAuditActions.Mark, mark.Migration, mark.Path, mark.Endpoint, mark.Actor, mark.CreatedAt, reason, version));
+            version => NoiseAuditActions.Entry(NoiseAuditActions.Mark, mark.Migration, mark.Path, mark.Endpoint, mark.Actor, mark.CreatedAt, reason, version));
 
     public Task<bool> RemoveNoiseMarkAsync(NoiseMarkRemoval removal, CancellationToken cancellationToken = default) =>
         ChangeNoiseAsync("remove", removal.Migration, removal.Path, removal.Endpoint, string.Empty,
-            version => NoiseAudit.Create(NoiseAuditActions.Unmark, removal.Migration, removal.Path, removal.Endpoint, removal.Actor, removal.At, removal.Reason, version));
+            version => NoiseAuditActions.Entry(NoiseAuditActions.Unmark, removal.Migration, removal.Path, removal.Endpoint, removal.Actor, removal.At, removal.Reason, version));
 
     private Task<bool> ChangeNoiseAsync(string op, string migration, string path, string? endpoint, string markJson, Func<long, AuditEntry> audit) =>
         _redis.RunAsync(async db =>
@@ -154,7 +154,7 @@ internal sealed partial class RedisStore : IStateStore, IDiffStore
                 (endpoint ?? string.Empty) + "\t" + path,
                 markJson,
                 Serialize(audit(version), RedisJsonContext.Default.AuditEntry),
-                _options.MaxAuditEntries,
+                _limits.MaxAuditEntries,
                 NoiseChannel.ToString(),
             ]).ConfigureAwait(false);
             return (int)changed == 1;
