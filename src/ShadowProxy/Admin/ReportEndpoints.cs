@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using ShadowProxy.Comparison;
+using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Admin;

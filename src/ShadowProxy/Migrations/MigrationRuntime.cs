@@ -1,13 +1,12 @@
-using ShadowProxy.Comparison;
+using System.Diagnostics.CodeAnalysis;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Versions;
 using ShadowProxy.Core.Ramp;
-using ShadowProxy.Proxy;
 using ShadowProxy.Metrics;
-using ShadowProxy.Shadow;
 
 namespace ShadowProxy.Migrations;
 
@@ -222,6 +221,13 @@ internal sealed class MigrationRuntime
 
     /// <summary>The gate window now, its comparisons judged by the noise rules in force now (SPEC §9).</summary>
     public WindowStats GateSnapshot(DateTimeOffset now) => Gates.Snapshot(now, Comparer.IsNoiseNow);
+
+    /// <summary>
+    /// The endpoint a request of this migration belongs to, e.g. <c>GET /api/orders/{id}</c>: the one name every
+    /// stage (comparison, report, store, replay corpus) groups it under.
+    /// </summary>
+    [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "The names are the migration's: learned endpoint templates (SPEC §10) replace the route's.")]
+    public string EndpointOf(string method, string? routeTemplate, string path) => EndpointTemplate.Create(method, routeTemplate, path);
 
     public static string ClusterIdFor(string migration, string backend) => $"shadowproxy.{migration}.{backend}";
 }

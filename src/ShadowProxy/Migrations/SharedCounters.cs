@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ShadowProxy.Comparison;
+using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Storage;
 
 namespace ShadowProxy.Migrations;

@@ -6,6 +6,7 @@ using OpenTelemetry.Trace;
 using ShadowProxy.Health;
 using ShadowProxy.Hosting;
 using ShadowProxy.Migrations;
+using ShadowProxy.Proxy;
 using ShadowProxy.Shadow;
 using Yarp.ReverseProxy.Model;
 
@@ -33,7 +34,7 @@ internal static class TelemetryServiceCollectionExtensions
     public const string PrimaryTag = "shadowproxy.primary";
 
     /// <summary>Set by the data path on the server span of a request the candidate failed and legacy answered.</summary>
-    public const string FailoverTag = "shadowproxy.failover";
+    public const string FailoverTag = FailoverForwarder.FailoverTag;
 
     private const string IncludeScopesKey = "Logging:Console:FormatterOptions:IncludeScopes";
 

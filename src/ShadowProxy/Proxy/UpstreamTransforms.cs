@@ -1,4 +1,5 @@
 using Microsoft.Net.Http.Headers;
+using ShadowProxy.Capture;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 

@@ -1,6 +1,6 @@
 using ShadowProxy.Tests.Infrastructure;
 
-namespace ShadowProxy.Tests.Proxy;
+namespace ShadowProxy.Tests.Capture;
 
 /// <summary>
 /// SPEC §15, as a hostile client sees the data path: a client cannot speak for the proxy, and the
