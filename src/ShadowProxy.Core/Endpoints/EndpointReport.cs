@@ -103,7 +103,7 @@ public sealed class EndpointReport
         private long _diffs;
         private long _noise;
 
-        // Comparisons that differ, by their most severe difference (SPEC §16): breaking, risky, cosmetic.
+        // Comparisons that differ, by their most severe difference (docs/comparison.md#severity): breaking, risky, cosmetic.
         private readonly long[] _bySeverity = new long[3];
 
         public BackendTally Legacy { get; } = new();

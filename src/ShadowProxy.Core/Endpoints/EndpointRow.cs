@@ -3,7 +3,7 @@ namespace ShadowProxy.Core.Endpoints;
 /// <summary>One endpoint of the side-by-side report: both backends' sides and the comparisons' verdicts.</summary>
 public sealed record EndpointRow(string Endpoint, BackendSide Legacy, BackendSide Candidate, long Comparisons, long Diffs, long Noise, double? DiffRate)
 {
-    /// <summary>Of <see cref="Diffs"/>, comparisons whose most severe difference is breaking (SPEC §16).</summary>
+    /// <summary>Of <see cref="Diffs"/>, comparisons whose most severe difference is breaking (docs/comparison.md#severity).</summary>
     public long Breaking { get; init; }
 
     /// <summary>Of <see cref="Diffs"/>, comparisons whose most severe difference is risky.</summary>

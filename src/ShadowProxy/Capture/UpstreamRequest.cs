@@ -12,7 +12,7 @@ namespace ShadowProxy.Capture;
 /// proxy, client-sent marker and <c>Connection</c>-named headers already gone: the proxy's own
 /// request transforms). Every copy sent elsewhere (the shadow, a noise probe) is made
 /// from it by <see cref="CreateCopy"/>, so no copy can differ from the primary by more than its
-/// destination, its body framing and the one marker (SPEC §15).
+/// destination, its body framing and the one marker (docs/security.md).
 /// </summary>
 internal sealed class UpstreamRequest
 {

@@ -56,7 +56,7 @@ internal sealed partial class ComparisonWorker(
 
             if (exchange.Probe is { } probe)
             {
-                // Legacy against legacy: where it disagrees with itself (SPEC §9). Never a comparison: no counter, no gate.
+                // Legacy against legacy: where it disagrees with itself (docs/comparison.md#the-noise-probe). Never a comparison: no counter, no gate.
                 var pair = comparer.Engine.Compare(exchange.Legacy, probe);
                 migration.Probe.RecordPair(endpoint, pair.Differences.Select(d => d.Path));
             }

@@ -6,7 +6,7 @@ using ShadowProxy.Core.Configuration;
 namespace ShadowProxy.Migrations;
 
 /// <summary>
-/// SPEC §3 failover for one migration's candidate, as a Polly pipeline: a fallback to the legacy
+/// Failover (docs/configuration.md#failover) for one migration's candidate, as a Polly pipeline: a fallback to the legacy
 /// backend around a circuit breaker around the candidate attempt. A failed attempt (connection
 /// error, timeout, 5xx) is answered by legacy once; while the breaker is open, candidate-chosen
 /// traffic goes straight to legacy. The breaker's state is the migration's; each request brings its

@@ -6,7 +6,7 @@ using ShadowProxy.Metrics;
 namespace ShadowProxy.Migrations;
 
 /// <summary>
-/// The shadow limit of one migration (SPEC §14): with <c>Shadow:Adaptive</c>, a
+/// The shadow limit of one migration (docs/configuration.md#shadow): with <c>Shadow:Adaptive</c>, a
 /// <see cref="ShadowLimitController"/> fed every tick (four times a second) with the
 /// primary's latencies (recorded on the request path: one lock-free increment) and the shadows'
 /// load; without it, <c>MaxInFlight</c>. The request path reads the limit with one volatile read.

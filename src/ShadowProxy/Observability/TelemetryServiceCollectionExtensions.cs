@@ -13,7 +13,7 @@ using Yarp.ReverseProxy.Model;
 namespace ShadowProxy.Observability;
 
 /// <summary>
-/// Traces and log correlation (SPEC §7). Metrics are prometheus-net's, in <see cref="Metrics.ProxyMetrics"/>.
+/// Traces and log correlation (docs/metrics.md#traces). Metrics are prometheus-net's, in <see cref="Metrics.ProxyMetrics"/>.
 /// Tracing is switched on only when something exports it: the OTLP exporter when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (or <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>) is set, or an
 /// exporter given to <see cref="AddShadowProxyTracing"/> (tests use the in-memory one). With neither,

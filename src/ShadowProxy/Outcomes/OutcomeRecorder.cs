@@ -134,7 +134,7 @@ internal sealed class OutcomeRecorder(EndpointReport report, IEnumerable<IOutcom
     /// A comparison with differences counts in the gate window by its signature (its differing paths), so that
     /// the diff-rate gate judges it by the noise rules in force when it evaluates. A list cut at MaxDifferences
     /// keeps its verdict: what was cut cannot be judged again. Paths below <c>Ramp:Gates:DiffSeverity</c> are left
-    /// out (SPEC §16): they never count, whatever the noise rules say later.
+    /// out (docs/comparison.md#severity): they never count, whatever the noise rules say later.
     /// </summary>
     private static void RecordForGate(MigrationRuntime migration, MigrationComparer comparer, string endpoint, ComparisonResult result, ComparisonTally tally)
     {

@@ -66,7 +66,7 @@ internal sealed class CohortSelector(IProxyStateLookup proxyState, OutcomeRecord
                 break;
         }
 
-        // No key: a random bucket, as SPEC §3 says; such requests are not sticky.
+        // No key: a random bucket, as docs/configuration.md#cohort says; such requests are not sticky.
         return Random.Shared.Next(CohortHasher.BucketCount);
     }
 

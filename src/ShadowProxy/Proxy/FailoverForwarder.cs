@@ -11,7 +11,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace ShadowProxy.Proxy;
 
 /// <summary>
-/// Forwards a candidate-chosen request under the migration's <see cref="CandidateFailover"/> (SPEC §3): it owns
+/// Forwards a candidate-chosen request under the migration's <see cref="CandidateFailover"/> (docs/configuration.md#failover): it owns
 /// both calls, the candidate attempt (the rest of YARP's pipeline, with a 5xx body held back) and, when that
 /// fails, the legacy call (YARP's forwarder, with the request body kept whole), and reports each outcome.
 /// </summary>

@@ -8,7 +8,7 @@ using ShadowProxy.Threading;
 namespace ShadowProxy.Replay;
 
 /// <summary>
-/// Keeps the replay corpus (SPEC §11). As an outcome sink it sees every compared pair on a comparison worker,
+/// Keeps the replay corpus (docs/admin-api.md#replay-corpus). As an outcome sink it sees every compared pair on a comparison worker,
 /// off the client's path; the <see cref="CorpusSampler"/> picks the few worth keeping, which are redacted there
 /// and queued. One background thread writes the queue to the <see cref="IReplayStore"/> in batches. Bounded: the
 /// queue holds at most <see cref="Capacity"/> exchanges of at most two capped bodies each; when it is full, or the

@@ -34,7 +34,7 @@ internal sealed partial class ShadowDispatcher(
     /// <summary>
     /// Takes a shadow slot before the primary is called, so that a request whose shadow would be
     /// dropped pays for no copies. False (and counted as dropped) when the shadow limit in force is
-    /// taken (<see cref="ShadowBudget"/>: adaptive, SPEC §14, or <c>MaxInFlight</c>), or while the shadow
+    /// taken (<see cref="ShadowBudget"/>: adaptive, docs/configuration.md#shadow, or <c>MaxInFlight</c>), or while the shadow
     /// backend is closing its connections (<see cref="ConnectionOpenLimiter"/>, sized by the ceiling).
     /// </summary>
     public bool TryReserve(MigrationRuntime migration, MigrationSnapshot snapshot, Backend primary)
@@ -71,7 +71,7 @@ internal sealed partial class ShadowDispatcher(
         try
         {
             var prefix = primary == Backend.Legacy ? snapshot.CandidatePrefix : snapshot.LegacyPrefix;
-            // The primary's upstream request, captured by the route's last transform (SPEC §15: the same request, plus the marker).
+            // The primary's upstream request, captured by the route's last transform (docs/security.md: the same request, plus the marker).
             var upstream = context.Features.Get<UpstreamRequestCapture>()?.Request
                 ?? throw new InvalidOperationException("The primary's upstream request was not captured.");
             var message = upstream.CreateCopy(prefix, requestBody);
@@ -100,7 +100,7 @@ internal sealed partial class ShadowDispatcher(
     }
 
     /// <summary>
-    /// The noise probe (SPEC §9) samples <c>Diff:NoiseProbe:SamplePercent</c> of the shadowed requests whose method is
+    /// The noise probe (docs/comparison.md#the-noise-probe) samples <c>Diff:NoiseProbe:SamplePercent</c> of the shadowed requests whose method is
     /// safe: sending them twice to legacy must not change anything there.
     /// </summary>
     private static bool WantsProbe(MigrationSnapshot snapshot, string method)

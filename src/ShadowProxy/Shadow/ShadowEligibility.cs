@@ -6,7 +6,7 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace ShadowProxy.Shadow;
 
-/// <summary>The rules of SPEC §3 for which requests are mirrored: before the primary is called, and after it answered.</summary>
+/// <summary>The rules (docs/configuration.md#shadow) for which requests are mirrored: before the primary is called, and after it answered.</summary>
 internal static class ShadowEligibility
 {
     public static ShadowDecision Decide(HttpContext context, MigrationSnapshot snapshot)
