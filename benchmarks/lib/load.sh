@@ -46,7 +46,7 @@ load_measured() {
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
 # shadow_outcomes ADMIN_PORT — "completed dropped other compared" from shadowproxy_shadow_requests_total
-# and shadowproxy_comparisons_total (SPEC §7), or "- - - -" when the metrics are not there yet.
+# and shadowproxy_comparisons_total (docs/metrics.md), or "- - - -" when the metrics are not there yet.
 shadow_outcomes() {
   curl -fsS --max-time 3 "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
     /^shadowproxy_shadow_requests_total\{/ {

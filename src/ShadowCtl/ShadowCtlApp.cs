@@ -6,7 +6,7 @@ using ShadowCtl.Commands;
 namespace ShadowCtl;
 
 /// <summary>
-/// shadowctl, the command-line client of ShadowProxy's admin API (SPEC §5). Everything runs through
+/// shadowctl, the command-line client of ShadowProxy's admin API (docs/admin-api.md). Everything runs through
 /// <see cref="RunAsync"/> so that tests drive the real command tree in-process with their own streams,
 /// HTTP handler and environment.
 /// </summary>

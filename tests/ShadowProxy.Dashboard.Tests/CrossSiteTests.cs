@@ -9,7 +9,7 @@ using ShadowProxy.Dashboard.Tests.Infrastructure;
 namespace ShadowProxy.Dashboard.Tests;
 
 /// <summary>
-/// SPEC §13 browser safety, from a real Chromium page on another site: the admin listener on loopback
+/// Browser safety (docs/security.md#browser-safety-admin-api), from a real Chromium page on another site: the admin listener on loopback
 /// with no keys is what any web page the operator has open can reach, and form posts and text/plain
 /// fetches are requests a browser sends cross-site without asking first. None of them changes anything.
 /// </summary>

@@ -22,7 +22,7 @@ public sealed class DashboardFlowTests(BrowserFixture browser, ProxyFixture fixt
         await Expect(page.Locator("#timeline li[aria-current=step]")).ToContainTextAsync("shadow");
         await Expect(page.Locator("#identity-text")).ToContainTextAsync("Operator");
         await Expect(page.Locator("#chart polyline").First).ToBeAttachedAsync();
-        // The shadow limit next to the shadows in flight (SPEC §14): light traffic leaves it at MaxInFlight.
+        // The shadow limit next to the shadows in flight (docs/configuration.md#shadow): light traffic leaves it at MaxInFlight.
         await Expect(page.Locator("#stats div", new() { HasText = "Shadow limit" })).ToContainTextAsync("512");
 
         // Promote through the confirmation dialog: the weight moves to the canary stage.

@@ -5,7 +5,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace ShadowProxy.Dashboard.Tests;
 
-/// <summary>SPEC §16 in Chromium against the demo: the Diffs tab opens grouped by cause, most severe first.</summary>
+/// <summary>docs/comparison.md#severity in Chromium against the demo: the Diffs tab opens grouped by cause, most severe first.</summary>
 [Collection(BrowserCollection.Name)]
 public sealed class DiffTriageTests(BrowserFixture browser, ProxyFixture fixture) : IClassFixture<ProxyFixture>
 {

@@ -11,6 +11,7 @@ using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
+using ShadowProxy.Outcomes;
 using ShadowProxy.Storage;
 
 namespace ShadowProxy.Benchmarks.Comparison;
@@ -18,7 +19,7 @@ namespace ShadowProxy.Benchmarks.Comparison;
 /// <summary>
 /// What a comparison thread runs for one pair of the proxy harness's fixture (<c>benchmarks/nginx/data</c>,
 /// nginx's headers, <c>configs/shadowproxy-shadow.json</c>): <see cref="ComparisonWorker"/> with the host's
-/// sinks in the host's order, the migration built by the real configuration reader and registry, and the
+/// <see cref="OutcomeRecorder"/> (metrics, gate window, endpoint report) and its store sink, the migration built by the real configuration reader and registry, and the
 /// real <see cref="DiffRecorder"/>, whose writer thread drains into a store that keeps nothing (the store
 /// write is not part of the comparison). The other benchmarks are the pipeline's parts, to see where a pair's
 /// cost goes.
@@ -46,13 +47,12 @@ public class ComparisonPipelineBenchmarks
         _recorder = new DiffRecorder(new DiscardingStore(), options, NullLogger<DiffRecorder>.Instance, TimeProvider.System, capacity: 1 << 20);
         _recorder.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         var registry = new MigrationRegistry(options, new ProxyMetrics(_recorder), TimeProvider.System);
-        var queue = new ComparisonQueue(TimeProvider.System);
         _storeSink = new DiffStoreSink(_recorder);
-        _worker = new ComparisonWorker(queue, registry, [new EndpointReport(queue), _storeSink], NullLogger<ComparisonWorker>.Instance);
+        _worker = new ComparisonWorker(new ComparisonQueue(), new OutcomeRecorder(new EndpointReport(), [_storeSink]), NullLogger<ComparisonWorker>.Instance);
         _migration = registry.All.Single();
         _exchange = Exchange(_migration.Name);
 
-        _endpoint = EndpointTemplate.Create(_exchange.Method, _exchange.RouteTemplate, _exchange.Path);
+        _endpoint = _migration.EndpointOf(_exchange.Method, _exchange.RouteTemplate, _exchange.Path);
         _result = _migration.Comparer.Engine.Compare(_exchange.Legacy, _exchange.Candidate, _migration.Comparer.NoiseFor(_endpoint));
         Console.WriteLine($"// {_endpoint}: {_exchange.Legacy.Body.Length} + {_exchange.Candidate.Body.Length} bytes, {_result.Outcome}: "
             + string.Join(", ", _result.Differences.Select(d => d.IsNoise ? d.Path + " (noise)" : d.Path)));
@@ -60,7 +60,7 @@ public class ComparisonPipelineBenchmarks
         // The first pairs of each path keep a sample; the steady state (measured here) keeps none.
         for (var i = 0; i < options.Store.SamplesPerPath + 1; i++)
         {
-            _worker.Process(_exchange);
+            _worker.Process(_migration, _exchange);
         }
     }
 
@@ -74,10 +74,10 @@ public class ComparisonPipelineBenchmarks
 
     /// <summary>One pair through the whole pipeline: endpoint, comparison, counters, gate window, sinks, recorder queue.</summary>
     [Benchmark(Baseline = true)]
-    public void Pair() => _worker.Process(_exchange);
+    public void Pair() => _worker.Process(_migration, _exchange);
 
     [Benchmark]
-    public string Endpoint() => EndpointTemplate.Create(_exchange.Method, _exchange.RouteTemplate, _exchange.Path);
+    public string Endpoint() => _migration.EndpointOf(_exchange.Method, _exchange.RouteTemplate, _exchange.Path);
 
     /// <summary>The diff engine with the migration's rules and noise marks (status, headers, JSON body).</summary>
     [Benchmark]

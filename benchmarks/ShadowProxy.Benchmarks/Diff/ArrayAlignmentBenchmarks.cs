@@ -8,7 +8,7 @@ using ShadowProxy.Core.Diff;
 namespace ShadowProxy.Benchmarks.Diff;
 
 /// <summary>
-/// The engine on one large array (SPEC §16): 10,000 elements, objects with an <c>id</c> (matched by identity, O(n)
+/// The engine on one large array (docs/comparison.md#arrays): 10,000 elements, objects with an <c>id</c> (matched by identity, O(n)
 /// with a dictionary) or plain numbers (paired by value through hashes). <c>SameOrder</c> differs in one element's
 /// price and stays on the side-by-side reader; <c>Resorted</c> holds the same elements in another order (one
 /// ArrayOrder); <c>ResortedOneChange</c> adds a changed element (ArrayOrder and one difference at its identity path).

@@ -14,7 +14,7 @@ internal sealed record AdminResponse(string Text)
 }
 
 /// <summary>
-/// A thin HTTP client of the admin API (SPEC §5): bearer key, JSON bodies, and every failure turned
+/// A thin HTTP client of the admin API (docs/admin-api.md): bearer key, JSON bodies, and every failure turned
 /// into <see cref="AdminApiException"/> or <see cref="ServerUnreachableException"/> for the exit code.
 /// </summary>
 internal sealed class AdminClient : IDisposable

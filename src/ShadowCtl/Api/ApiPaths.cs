@@ -3,7 +3,7 @@ using System.Text;
 
 namespace ShadowCtl.Api;
 
-/// <summary>The admin API's paths (SPEC §5), relative to the server address.</summary>
+/// <summary>The admin API's paths (docs/admin-api.md), relative to the server address.</summary>
 internal static class ApiPaths
 {
     public const string Migrations = "api/v1/migrations";

@@ -7,7 +7,7 @@ using ShadowCtl.Rendering;
 
 namespace ShadowCtl.Commands;
 
-/// <summary>The commands that move a migration: promote, weight, pause, resume, rollback (SPEC §5, §6).</summary>
+/// <summary>The commands that move a migration: promote, weight, pause, resume, rollback (docs/admin-api.md, docs/configuration.md#ramp).</summary>
 internal static class RampCommands
 {
     public static IEnumerable<Command> Create(CommandRunner runner) =>

@@ -8,7 +8,7 @@ using ShadowProxy.Core.Replay;
 namespace ShadowCtl.Commands;
 
 /// <summary>
-/// <c>replay NAME --target URL</c> or <c>replay --from FILE.har --target URL</c> (SPEC §11): sends the recorded
+/// <c>replay NAME --target URL</c> or <c>replay --from FILE.har --target URL</c> (docs/admin-api.md#replay-corpus): sends the recorded
 /// requests to a build under test and judges its answers against legacy's with the migration's rules and noise,
 /// through the proxy's own diff engine. Exit 0 when everything matches (noise aside), 8 when anything differs.
 /// </summary>

@@ -6,7 +6,7 @@ using ShadowCtl.Rendering;
 
 namespace ShadowCtl.Commands;
 
-/// <summary><c>versions NAME</c> (candidate versions, SPEC §9) and <c>diffs show NAME ID</c> (one sample side by side).</summary>
+/// <summary><c>versions NAME</c> (candidate versions, docs/comparison.md#candidate-versions) and <c>diffs show NAME ID</c> (one sample side by side).</summary>
 internal static class VersionCommands
 {
     public static Command Versions(CommandRunner runner)

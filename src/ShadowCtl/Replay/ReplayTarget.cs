@@ -14,7 +14,7 @@ namespace ShadowCtl.Replay;
 /// </summary>
 internal sealed class ReplayTarget : IDisposable
 {
-    /// <summary>Methods replayed without <c>--include-writes</c>: those that change nothing (SPEC §9's safe methods).</summary>
+    /// <summary>Methods replayed without <c>--include-writes</c>: those that change nothing (the noise probe's safe methods, docs/comparison.md#the-noise-probe).</summary>
     public static readonly IReadOnlySet<string> SafeMethods = new HashSet<string>(["GET", "HEAD", "OPTIONS"], StringComparer.OrdinalIgnoreCase);
 
     private readonly HttpMessageInvoker _http;

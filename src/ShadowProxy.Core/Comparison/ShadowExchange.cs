@@ -32,7 +32,7 @@ public sealed class ShadowExchange : IDisposable
 
     public required CapturedResponse Candidate { get; init; }
 
-    /// <summary>A second legacy answer to the same request (the noise probe, SPEC §9), or null.</summary>
+    /// <summary>A second legacy answer to the same request (the noise probe, docs/comparison.md#the-noise-probe), or null.</summary>
     public CapturedResponse? Probe { get; init; }
 
     public required DateTimeOffset Timestamp { get; init; }

@@ -1,6 +1,6 @@
 namespace ShadowProxy.Core.Configuration;
 
-/// <summary>The admin listener (SPEC §5): API, dashboard, metrics and probes, and the keys that open the API.</summary>
+/// <summary>The admin listener (docs/admin-api.md#roles-and-keys): API, dashboard, metrics and probes, and the keys that open the API.</summary>
 public sealed record AdminOptions
 {
     public string Listen { get; init; } = "http://127.0.0.1:8081";

@@ -1,6 +1,6 @@
 namespace ShadowProxy.Core.Configuration;
 
-/// <summary>Admin API roles, weakest first: a key may do what its role and every weaker role may (SPEC §5).</summary>
+/// <summary>Admin API roles, weakest first: a key may do what its role and every weaker role may (docs/admin-api.md#roles-and-keys).</summary>
 public enum AdminRole
 {
     Viewer = 0,

@@ -51,7 +51,7 @@ public sealed record BackendOptions
     /// <summary>Time allowed for the backend to start answering when it is the primary.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
 
-    /// <summary>Candidate only: the response header that names the candidate's version (SPEC §9), or null.</summary>
+    /// <summary>Candidate only: the response header that names the candidate's version (docs/comparison.md#candidate-versions), or null.</summary>
     public string? VersionHeader { get; init; }
 }
 
@@ -72,10 +72,10 @@ public sealed record ShadowOptions
     /// <summary>The ceiling of shadows in flight; with <see cref="Adaptive"/> off, the limit itself.</summary>
     public int MaxInFlight { get; init; } = 512;
 
-    /// <summary>The floor of the adaptive limit (SPEC §14), so that comparisons never stop entirely.</summary>
+    /// <summary>The floor of the adaptive limit (docs/configuration.md#shadow), so that comparisons never stop entirely.</summary>
     public int MinInFlight { get; init; } = 1;
 
-    /// <summary>The limit follows what live traffic can spare (SPEC §14), between <see cref="MinInFlight"/> and <see cref="MaxInFlight"/>.</summary>
+    /// <summary>The limit follows what live traffic can spare (docs/configuration.md#shadow), between <see cref="MinInFlight"/> and <see cref="MaxInFlight"/>.</summary>
     public bool Adaptive { get; init; } = true;
 }
 
@@ -97,13 +97,13 @@ public sealed record DiffOptions
     public int MaxDifferences { get; init; } = 100;
 
     /// <summary>
-    /// Severity overrides (SPEC §16): difference path pattern → <c>breaking</c>, <c>risky</c> or <c>cosmetic</c>,
+    /// Severity overrides (docs/comparison.md#severity): difference path pattern → <c>breaking</c>, <c>risky</c> or <c>cosmetic</c>,
     /// e.g. <c>{"header:ETag": "risky", "$.meta.*": "cosmetic"}</c>.
     /// </summary>
     public IReadOnlyDictionary<string, string> Severity { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
-    /// Identity keys of array elements per array path pattern (SPEC §16), e.g. <c>{"$.orders": "orderNo"}</c>;
+    /// Identity keys of array elements per array path pattern (docs/comparison.md#arrays), e.g. <c>{"$.orders": "orderNo"}</c>;
     /// arrays not listed match object elements by <c>id</c>, <c>Id</c> or <c>key</c>.
     /// </summary>
     public IReadOnlyDictionary<string, string> ArrayKeys { get; init; } = new Dictionary<string, string>();
@@ -111,7 +111,7 @@ public sealed record DiffOptions
     public NoiseProbeOptions NoiseProbe { get; init; } = new();
 }
 
-/// <summary>The noise probe (SPEC §9): a sampled second copy of safe requests to legacy, to learn where legacy disagrees with itself.</summary>
+/// <summary>The noise probe (docs/comparison.md#the-noise-probe): a sampled second copy of safe requests to legacy, to learn where legacy disagrees with itself.</summary>
 public sealed record NoiseProbeOptions
 {
     public bool Enabled { get; init; } = true;
@@ -254,7 +254,7 @@ public sealed record GateOptions
     public double MaxP99LatencyRatio { get; init; } = 1.5;
 
     /// <summary>
-    /// The least severity a difference needs to count in the diff-rate gate (SPEC §16): with the default, a
+    /// The least severity a difference needs to count in the diff-rate gate (docs/comparison.md#what-the-gates-and-counters-count): with the default, a
     /// comparison whose only differences are cosmetic headers does not hold a ramp back.
     /// </summary>
     public Diff.DiffSeverity DiffSeverity { get; init; } = Diff.DiffSeverity.Risky;

@@ -2,7 +2,7 @@ using ShadowProxy.Core.Notifications;
 
 namespace ShadowProxy.Core.Configuration;
 
-/// <summary><c>Notifications</c>: who is told about ramp decisions (SPEC §13).</summary>
+/// <summary><c>Notifications</c>: who is told about ramp decisions (docs/configuration.md#notifications).</summary>
 public sealed record NotificationsOptions
 {
     public IReadOnlyList<WebhookOptions> Webhooks { get; init; } = [];

@@ -1,6 +1,6 @@
 namespace ShadowProxy.Core.Configuration;
 
-/// <summary>The replay corpus of a migration (SPEC §11): what the store keeps for <c>shadowctl replay</c>.</summary>
+/// <summary>The replay corpus of a migration (docs/configuration.md#replay): what the store keeps for <c>shadowctl replay</c>.</summary>
 public sealed record ReplayOptions
 {
     /// <summary>The largest <see cref="PerEndpoint"/> accepted: the corpus is a sample of traffic, not a log.</summary>

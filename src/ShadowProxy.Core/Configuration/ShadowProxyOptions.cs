@@ -16,7 +16,7 @@ public sealed record ShadowProxyOptions
     /// <summary>The certificate for <c>https://</c> listeners.</summary>
     public TlsOptions Tls { get; init; } = new();
 
-    /// <summary>Webhooks told about ramp decisions (SPEC §13).</summary>
+    /// <summary>Webhooks told about ramp decisions (docs/configuration.md#notifications).</summary>
     public NotificationsOptions Notifications { get; init; } = new();
 
     /// <summary>Migrations in configuration order; names are unique (case-insensitive).</summary>

@@ -1,6 +1,6 @@
 namespace ShadowProxy.Core.Configuration;
 
-/// <summary>The store and its bounds (SPEC §4): samples, paths and audit entries kept.</summary>
+/// <summary>The store and its bounds (docs/comparison.md#what-is-stored): samples, paths and audit entries kept.</summary>
 public sealed record StoreOptions
 {
     public StoreProvider Provider { get; init; } = StoreProvider.Sqlite;

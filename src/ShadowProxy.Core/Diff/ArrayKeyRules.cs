@@ -1,7 +1,7 @@
 namespace ShadowProxy.Core.Diff;
 
 /// <summary>
-/// Which property identifies the object elements of an ordered array (SPEC §16): <c>Diff:ArrayKeys</c> per array
+/// Which property identifies the object elements of an ordered array (docs/comparison.md#arrays): <c>Diff:ArrayKeys</c> per array
 /// path pattern, else <c>id</c>, <c>Id</c> or <c>key</c>, whichever an element has first in that order.
 /// Immutable and safe to share between threads.
 /// </summary>

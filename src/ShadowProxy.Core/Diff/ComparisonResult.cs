@@ -27,7 +27,7 @@ public enum DifferenceKind
     Header,
     Body,
 
-    /// <summary>An ordered array holds the same elements in another order (SPEC §16): one difference at the array's path.</summary>
+    /// <summary>An ordered array holds the same elements in another order (docs/comparison.md#arrays): one difference at the array's path.</summary>
     ArrayOrder,
     /// <summary>A key renamed in the same object (<c>customerName</c> / <c>customer_name</c>): <c>Path</c> is legacy's, <c>CandidatePath</c> the candidate's.</summary>
     Renamed,

@@ -58,7 +58,7 @@ public sealed class DiffEngine
         _arrayKeys = ArrayKeyRules.Create(options.ArrayKeys);
     }
 
-    /// <summary>How this migration's differences are ranked (SPEC §16): built-in rules and <c>Diff:Severity</c>.</summary>
+    /// <summary>How this migration's differences are ranked (docs/comparison.md#severity): built-in rules and <c>Diff:Severity</c>.</summary>
     public SeverityRules Severity { get; }
 
     /// <param name="extraNoise">Paths marked as noise at run time (through the admin API); they count as noise like ignored paths.</param>

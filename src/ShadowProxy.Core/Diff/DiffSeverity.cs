@@ -1,7 +1,7 @@
 namespace ShadowProxy.Core.Diff;
 
 /// <summary>
-/// How much a difference matters to the candidate's clients (SPEC §16), least first, so that "at least risky" is
+/// How much a difference matters to the candidate's clients (docs/comparison.md#severity), least first, so that "at least risky" is
 /// a comparison of values.
 /// </summary>
 public enum DiffSeverity

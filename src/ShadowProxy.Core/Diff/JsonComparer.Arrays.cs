@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace ShadowProxy.Core.Diff;
 
 /// <summary>
-/// Arrays (SPEC §4, §16). Ordered arrays are compared by position while their elements line up: an element with
+/// Arrays (docs/comparison.md#arrays). Ordered arrays are compared by position while their elements line up: an element with
 /// differences still lines up when it is the same element (same identity key value). The first element that
 /// differs and is not the same element means the positions no longer say which element is which: the array is
 /// then aligned. Object elements with an identity key (<see cref="ArrayKeyRules"/>) are matched by it through a
@@ -465,7 +465,7 @@ internal sealed partial class JsonComparer
     private readonly record struct HashedItem(JsonElement Element, int Index, int Hash);
 }
 
-/// <summary>How an array element is identified (SPEC §16): the value of its identity key, a string or a number.</summary>
+/// <summary>How an array element is identified (docs/comparison.md#arrays): the value of its identity key, a string or a number.</summary>
 internal static class ArrayIdentity
 {
     /// <summary>The first of <paramref name="keys"/> that <paramref name="element"/> (an object) has with a string or number value.</summary>

@@ -160,7 +160,7 @@ internal sealed partial class JsonComparer(DiffContext context, double numericTo
 
     /// <summary>
     /// A legacy key the candidate lacks, whose name the candidate has under another spelling (equal ignoring case,
-    /// '_' and '-'), where that spelling is not a key of legacy's too: a rename (SPEC §9). Only reached once the
+    /// '_' and '-'), where that spelling is not a key of legacy's too: a rename (docs/comparison.md#differences). Only reached once the
     /// keys stopped lining up, so it costs nothing on pairs without missing keys.
     /// </summary>
     private static bool TryFindRenamed(JsonProperty property, JsonElement legacy, JsonElement candidate, HashSet<string>? taken, out JsonProperty renamed)

@@ -1,7 +1,7 @@
 namespace ShadowProxy.Core.Diff;
 
 /// <summary>
-/// Classifies differences by severity (SPEC §16): the built-in rules by kind, path and values, then the
+/// Classifies differences by severity (docs/comparison.md#severity): the built-in rules by kind, path and values, then the
 /// <c>Diff:Severity</c> overrides per path pattern. When several override patterns match a path, the longest
 /// pattern wins (the most specific one: <c>$.meta.version</c> over <c>$.meta.*</c>), because configuration keys
 /// have no order a reader could rely on. Immutable and safe to share between threads.

@@ -5,7 +5,7 @@ namespace ShadowProxy.Core.Gates;
 /// <summary>
 /// The comparisons of one gate-window slot that had differences, kept as "signatures" (endpoint and the set of
 /// differing paths) with a count each, so that the diff-rate gate can judge them by the noise rules in force when
-/// the window is evaluated (SPEC §9), not by those of the moment they were compared. Most comparisons of a
+/// the window is evaluated (docs/comparison.md#noise), not by those of the moment they were compared. Most comparisons of a
 /// service share a handful of signatures, so this stays small; it is bounded all the same: past
 /// <see cref="MaxSignatures"/> distinct signatures in a slot, a comparison keeps the verdict it had when compared.
 /// Lock-free to record.

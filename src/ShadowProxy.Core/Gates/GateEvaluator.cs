@@ -4,7 +4,7 @@ using ShadowProxy.Core.Configuration;
 namespace ShadowProxy.Core.Gates;
 
 /// <summary>
-/// Judges a window against the gates of SPEC §6. Sample rules (a gate below them is Inconclusive):
+/// Judges a window against the gates of docs/configuration.md#gates. Sample rules (a gate below them is Inconclusive):
 /// <list type="bullet">
 /// <item>diff rate: at least MinSamples comparisons. Noise-only comparisons count as comparisons
 /// without a difference, so that an ignored field present in every response (a request id, a
@@ -21,7 +21,7 @@ public static class GateEvaluator
     /// <summary>p99 values below this count as this, so sub-millisecond jitter cannot fail the latency gate.</summary>
     public static readonly TimeSpan LatencyFloor = TimeSpan.FromMilliseconds(1);
 
-    // Absorbs floating-point error so that a value equal to its threshold passes (the SPEC says ≤).
+    // Absorbs floating-point error so that a value equal to its threshold passes (docs/configuration.md#gates: "≤").
     private const double Tolerance = 1e-12;
 
     public static GateReport Evaluate(WindowStats stats, GateOptions options)

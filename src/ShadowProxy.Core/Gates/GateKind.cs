@@ -1,6 +1,6 @@
 namespace ShadowProxy.Core.Gates;
 
-/// <summary>The three gates of SPEC §6.</summary>
+/// <summary>The three gates of docs/configuration.md#gates.</summary>
 public enum GateKind
 {
     /// <summary>Comparisons with a non-noise difference / all comparisons ≤ MaxDiffRate.</summary>

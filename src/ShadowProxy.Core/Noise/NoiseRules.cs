@@ -3,7 +3,7 @@ using ShadowProxy.Core.Diff;
 namespace ShadowProxy.Core.Noise;
 
 /// <summary>
-/// The noise rules in force for one migration (SPEC §9): configuration (ignored paths and headers), noise marks
+/// The noise rules in force for one migration (docs/comparison.md#noise): configuration (ignored paths and headers), noise marks
 /// (everywhere or per endpoint) and probe noise. Everything shown (summary rows, samples) and the diff-rate gate
 /// are judged by these at the time they are read, so a mark or an unmark applies to what was recorded before it.
 /// Immutable apart from the probe's table, which is read through its own snapshot; safe from many threads.

@@ -1,6 +1,6 @@
 namespace ShadowProxy.Core.Noise;
 
-/// <summary>Why a difference is noise (SPEC §9); the API writes these in lower case.</summary>
+/// <summary>Why a difference is noise (docs/comparison.md#noise); the API writes these in lower case.</summary>
 public enum NoiseSource
 {
     /// <summary><c>Diff:IgnoreJsonPaths</c> / <c>IgnoreHeaders</c>, or noise by nature (two captures cut at the same place).</summary>

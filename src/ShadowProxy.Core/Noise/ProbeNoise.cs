@@ -4,7 +4,7 @@ using System.Text;
 namespace ShadowProxy.Core.Noise;
 
 /// <summary>
-/// What the noise probe learned (SPEC §9): per endpoint, the differing paths of its last probe pairs (legacy
+/// What the noise probe learned (docs/comparison.md#the-noise-probe): per endpoint, the differing paths of its last probe pairs (legacy
 /// against legacy), and the paths that differ in at least <c>Threshold</c> of them once there are
 /// <c>MinPairs</c>. A path where legacy agrees with itself never becomes probe noise. Array indexes are folded
 /// (<c>$.items[3].updatedAt</c> is learned as <c>$.items[*].updatedAt</c>), so a field that changes in every

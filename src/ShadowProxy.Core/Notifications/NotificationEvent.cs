@@ -1,6 +1,6 @@
 namespace ShadowProxy.Core.Notifications;
 
-/// <summary>The events of SPEC §13 a webhook can subscribe to; <see cref="NotificationEvents.Name"/> gives the wire name.</summary>
+/// <summary>The events (docs/configuration.md#notifications) a webhook can subscribe to; <see cref="NotificationEvents.Name"/> gives the wire name.</summary>
 public enum NotificationEvent
 {
     Rollback,

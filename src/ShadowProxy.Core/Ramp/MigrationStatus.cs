@@ -1,6 +1,6 @@
 namespace ShadowProxy.Core.Ramp;
 
-/// <summary>The status names of SPEC §5.</summary>
+/// <summary>The status names of docs/admin-api.md#migrations-and-the-ramp.</summary>
 public enum MigrationStatus
 {
     /// <summary>Weight 0, auto-advance running (or idle when AutoAdvance is off).</summary>

@@ -5,12 +5,12 @@ using ShadowProxy.Core.Gates;
 namespace ShadowProxy.Core.Ramp;
 
 /// <summary>
-/// The ramp state machine of SPEC §6: pure functions from (state, options, input, time) to a
+/// The ramp state machine of docs/configuration.md#ramp: pure functions from (state, options, input, time) to a
 /// <see cref="RampResult"/>. It reads no clock, does no I/O and takes no lock; the host serializes
 /// calls per migration and persists <see cref="RampResult.State"/> and <see cref="RampResult.Audit"/>.
 /// </summary>
 /// <remarks>
-/// Decisions where the SPEC is silent:
+/// Decisions the reference docs leave open:
 /// <list type="bullet">
 /// <item>The "next stage" is the first later stage whose weight is at least the current weight, so a
 /// promotion never lowers an explicit weight.</item>

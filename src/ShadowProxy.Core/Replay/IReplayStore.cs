@@ -1,7 +1,7 @@
 namespace ShadowProxy.Core.Replay;
 
 /// <summary>
-/// The replay corpus (SPEC §11): per migration and endpoint, the newest exchanges, bounded. Kept apart from the
+/// The replay corpus (docs/admin-api.md#replay-corpus): per migration and endpoint, the newest exchanges, bounded. Kept apart from the
 /// diff counters and samples (own tables, own keys): it is written and read on its own schedule.
 /// </summary>
 public interface IReplayStore

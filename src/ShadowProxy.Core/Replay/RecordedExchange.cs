@@ -5,7 +5,7 @@ using ShadowProxy.Core.Storage;
 namespace ShadowProxy.Core.Replay;
 
 /// <summary>
-/// One exchange of the replay corpus (SPEC §11): a request as the backends got it and legacy's answer to it, both
+/// One exchange of the replay corpus (docs/admin-api.md#replay-corpus): a request as the backends got it and legacy's answer to it, both
 /// redacted, the body decoded. What a replay sends again and compares the target's answer with.
 /// </summary>
 public sealed record RecordedExchange

@@ -3,7 +3,7 @@ using ShadowProxy.Core.Configuration;
 namespace ShadowProxy.Core.Replay;
 
 /// <summary>
-/// What a replay needs to judge exactly as the proxy does (SPEC §11): the migration's diff rules, its redaction
+/// What a replay needs to judge exactly as the proxy does (docs/admin-api.md#replay-corpus): the migration's diff rules, its redaction
 /// (applied to the target's answer too, so that a masked value compares equal to a masked value), and the noise in
 /// force when the corpus was exported. Plain data: it travels inside an export (<c>_shadowProxy</c> of a HAR file).
 /// </summary>

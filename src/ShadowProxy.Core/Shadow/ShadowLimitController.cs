@@ -3,7 +3,7 @@ using ShadowProxy.Core.Gates;
 namespace ShadowProxy.Core.Shadow;
 
 /// <summary>
-/// The adaptive shadow budget of one migration (SPEC §14): how many shadows may be in flight so
+/// The adaptive shadow budget of one migration (docs/configuration.md#shadow): how many shadows may be in flight so
 /// that live traffic does not pay for them. Fed every tick with the primary's latencies and the
 /// shadows' load; deterministic given its samples and <see cref="TimeProvider"/>.
 /// </summary>

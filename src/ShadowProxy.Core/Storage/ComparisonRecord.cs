@@ -15,7 +15,7 @@ public sealed record ComparisonRecord
 
     public required ComparisonTally Outcome { get; init; }
 
-    /// <summary>The candidate's version (SPEC §9): its version header, else the declared version, else <c>unknown</c>.</summary>
+    /// <summary>The candidate's version (docs/comparison.md#candidate-versions): its version header, else the declared version, else <c>unknown</c>.</summary>
     public string Version { get; init; } = Versions.CandidateVersion.Unknown;
 
     public IReadOnlyList<StoredDifference> Differences { get; init; } = [];
@@ -33,7 +33,7 @@ public sealed record ComparisonRecord
 /// </summary>
 public readonly record struct StoredDifference(string Path, string Kind, string? Legacy, string? Candidate, bool IsNoise)
 {
-    /// <summary><c>breaking</c>, <c>risky</c> or <c>cosmetic</c> by the rules in force when read (SPEC §16); set by the API, not stored.</summary>
+    /// <summary><c>breaking</c>, <c>risky</c> or <c>cosmetic</c> by the rules in force when read (docs/comparison.md#severity); set by the API, not stored.</summary>
     public string? Severity { get; init; }
     /// <summary><c>config</c>, <c>mark</c> or <c>probe</c> when noise; when read through the API, by the rules in force then.</summary>
     public string? NoiseSource { get; init; }

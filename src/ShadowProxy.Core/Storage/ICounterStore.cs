@@ -4,7 +4,7 @@ namespace ShadowProxy.Core.Storage;
 public sealed record RatePoint(DateTimeOffset Time, long LegacyRequests, long CandidateRequests, long Match, long Diff, long Noise);
 
 /// <summary>
-/// Durable, shared counters (SPEC §13): the live counters, the side-by-side report and the rate history,
+/// Durable, shared counters (docs/architecture.md#fleet-mode): the live counters, the side-by-side report and the rate history,
 /// added to by every instance and read the same through any. Instances aggregate in memory and add
 /// their deltas in batches (see <see cref="CounterKeys"/> for the names); nothing here is on the request path.
 /// </summary>

@@ -2,7 +2,7 @@ namespace ShadowProxy.Core.Storage;
 
 /// <summary>
 /// Comparison results: counters per endpoint and per endpoint × path × kind, and a bounded set of
-/// samples (SPEC §4 "storage is bounded"). Writes come in batches from one background writer.
+/// samples (docs/comparison.md#what-is-stored). Writes come in batches from one background writer.
 /// </summary>
 public interface IDiffStore
 {
@@ -40,7 +40,7 @@ public enum SummarySort
     Endpoint,
     Path,
 
-    /// <summary>Real differences before noise, then most severe first, then by count (SPEC §16); the API's default.</summary>
+    /// <summary>Real differences before noise, then most severe first, then by count (docs/comparison.md#severity); the API's default.</summary>
     Severity,
 }
 
@@ -64,7 +64,7 @@ public sealed record SummaryQuery
     /// </summary>
     public Noise.NoiseRules? Rules { get; init; }
 
-    /// <summary>Count only comparisons of this candidate version (SPEC §9).</summary>
+    /// <summary>Count only comparisons of this candidate version (docs/comparison.md#candidate-versions).</summary>
     public string? Version { get; init; }
 
     /// <summary>Count only comparisons from the start of the hour holding this time (counts per version are kept per hour).</summary>
@@ -95,7 +95,7 @@ public sealed record DiffSummaryRow(
     DateTimeOffset LastSeen,
     IReadOnlyList<long> SampleIds)
 {
-    /// <summary><c>breaking</c>, <c>risky</c> or <c>cosmetic</c> by the rules in force (SPEC §16); set by the API, not stored.</summary>
+    /// <summary><c>breaking</c>, <c>risky</c> or <c>cosmetic</c> by the rules in force (docs/comparison.md#severity); set by the API, not stored.</summary>
     public string? Severity { get; init; }
     /// <summary><c>config</c>, <c>mark</c>, <c>probe</c>, or null when the path is a real difference.</summary>
     public string? NoiseSource { get; init; }
@@ -103,7 +103,7 @@ public sealed record DiffSummaryRow(
     /// <summary>For a <c>Renamed</c> row: the key's path in the candidate's response.</summary>
     public string? CandidatePath { get; init; }
 
-    /// <summary>The newest candidate version in which this path differed (SPEC §9).</summary>
+    /// <summary>The newest candidate version in which this path differed (docs/comparison.md#candidate-versions).</summary>
     public string? LastVersion { get; init; }
 
     /// <summary>True when the path differed in an earlier version and not in enough comparisons of the newest.</summary>

@@ -3,7 +3,7 @@ using ShadowProxy.Core.Ramp;
 namespace ShadowProxy.Core.Storage;
 
 /// <summary>
-/// What SPEC §9 adds to the store besides the diff counters: the candidate version declared through the API,
+/// What noise and candidate versions (docs/comparison.md#noise) add to the store besides the diff counters: the candidate version declared through the API,
 /// the counts per candidate version (and hour, for <c>since=</c>), and what the noise probe learned.
 /// </summary>
 public interface ISignalStore

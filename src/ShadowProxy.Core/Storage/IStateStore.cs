@@ -3,8 +3,8 @@ using ShadowProxy.Core.Ramp;
 namespace ShadowProxy.Core.Storage;
 
 /// <summary>
-/// Durable migration state: ramp state, audit log and noise marks (SPEC §5 "state survives a restart",
-/// §8 fleet mode). Plain data in and out, so that a Redis implementation can stand beside SQLite.
+/// Durable migration state: ramp state, audit log and noise marks: they survive a restart (docs/admin-api.md#migrations-and-the-ramp)
+/// and are shared in fleet mode (docs/architecture.md#fleet-mode). Plain data in and out, so that a Redis implementation can stand beside SQLite.
 /// </summary>
 public interface IStateStore
 {

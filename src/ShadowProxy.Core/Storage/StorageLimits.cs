@@ -3,7 +3,7 @@ using ShadowProxy.Core.Versions;
 namespace ShadowProxy.Core.Storage;
 
 /// <summary>
-/// The bounds every store keeps (SPEC §4: storage is bounded), declared once: the SQLite store enforces
+/// The bounds every store keeps (docs/comparison.md#what-is-stored: storage is bounded), declared once: the SQLite store enforces
 /// them in its writer's transaction, the Redis store in its write scripts (atomically across a fleet), and
 /// the diff recorder mirrors them in its view of which paths still lack samples.
 /// </summary>

@@ -6,7 +6,7 @@ namespace ShadowProxy.Core.Text;
 /// Parses a number written in plain or exponent notation (<c>12.5</c>, <c>1.25e1</c>) into a
 /// <see cref="decimal"/> only when the decimal is exactly that number. <c>decimal.Parse</c> rounds
 /// silently (<c>1e-30</c> becomes 0), which for a weight or a threshold is a different setting than
-/// the one written: those are refused here instead (SPEC §15, "no silent rounding").
+/// the one written: those are refused here instead (docs/security.md, "no silent rounding").
 /// </summary>
 public static class ExactDecimal
 {

@@ -26,7 +26,7 @@ public sealed record TriageQuery
 }
 
 /// <summary>
-/// One path and kind across endpoints (SPEC §16, <c>groupBy=path</c>): a header that differs on every endpoint is
+/// One path and kind across endpoints (docs/comparison.md#severity, <c>groupBy=path</c>): a header that differs on every endpoint is
 /// one cause, one row. Array positions are folded (<see cref="PathGeneralizer"/>): <c>$.items[3].status</c> and
 /// <c>$.items[8].status</c> are one cause, <c>$.items[*].status</c>, of <paramref name="Paths"/> distinct paths.
 /// <paramref name="Count"/> counts occurrences (an element each); <paramref name="Rate"/> is the share of the
@@ -53,7 +53,7 @@ public sealed record GroupEndpoint(string Endpoint, string Path, long Count, dou
 public sealed record DiffSummaryGroupPage(long Total, int Offset, int Limit, string GroupBy, IReadOnlyList<DiffSummaryGroup> Rows);
 
 /// <summary>
-/// Ranks, filters and groups summary rows for people triaging differences (SPEC §16). Pure: the caller reads the
+/// Ranks, filters and groups summary rows for people triaging differences (docs/comparison.md#severity). Pure: the caller reads the
 /// rows from the store (all of them: the store bounds them per migration) and the rules in force from the
 /// migration. In the default order real differences come before noise, because noise is what a team decided to
 /// ignore, then the most severe, then the most frequent.

@@ -1,6 +1,6 @@
 namespace ShadowProxy.Core.Versions;
 
-/// <summary>Candidate version names as stored (SPEC §9): bounded, printable.</summary>
+/// <summary>Candidate version names as stored (docs/comparison.md#candidate-versions): bounded, printable.</summary>
 public static class CandidateVersion
 {
     public const string Unknown = "unknown";

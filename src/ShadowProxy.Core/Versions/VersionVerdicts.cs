@@ -3,7 +3,7 @@ using ShadowProxy.Core.Storage;
 namespace ShadowProxy.Core.Versions;
 
 /// <summary>
-/// <c>lastVersion</c> and <c>fixed</c> of summary rows (SPEC §9). The newest version is the one first seen last.
+/// <c>lastVersion</c> and <c>fixed</c> of summary rows (docs/comparison.md#candidate-versions). The newest version is the one first seen last.
 /// A row is fixed when its path differed in an earlier version but not once in the newest, and the newest has
 /// at least <c>minPairs</c> comparisons at the row's endpoint (so that a quiet endpoint does not look fixed).
 /// </summary>

@@ -6,7 +6,7 @@ namespace ShadowProxy.Admin;
 internal sealed record RequiredRole(AdminRole Role);
 
 /// <summary>
-/// The admin API's authentication and role check (SPEC §5): missing or unknown key → 401, too
+/// The admin API's authentication and role check (docs/admin-api.md#roles-and-keys): missing or unknown key → 401, too
 /// weak a role → 403, both as problem+json, before the endpoint runs. The caller's name is left in
 /// <see cref="HttpContext.Items"/> for the audit log.
 /// </summary>
@@ -31,7 +31,7 @@ internal static class AdminAuthorization
 
     /// <summary>
     /// Middleware between routing and the endpoints: the check runs before any endpoint code, so before
-    /// any request body is read or bound (SPEC §15), whatever the endpoint does with it.
+    /// any request body is read or bound (docs/security.md), whatever the endpoint does with it.
     /// </summary>
     public static Task InvokeAsync(HttpContext context, RequestDelegate next)
     {

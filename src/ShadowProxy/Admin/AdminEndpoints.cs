@@ -6,7 +6,7 @@ using ShadowProxy.Storage;
 
 namespace ShadowProxy.Admin;
 
-/// <summary>The admin listener's endpoints (SPEC §5). Mapped in a branch that only admin listeners reach.</summary>
+/// <summary>The admin listener's endpoints (docs/admin-api.md). Mapped in a branch that only admin listeners reach.</summary>
 internal static class AdminEndpoints
 {
     public static void Configure(IApplicationBuilder admin)
@@ -29,11 +29,11 @@ internal static class AdminEndpoints
             api.MapNoiseEndpoints();
             api.MapExchangeEndpoints();
             api.MapVersionEndpoints();
-            api.MapFallback(() => AdminProblems.NotFound("No such admin API endpoint; see SPEC §5 for the list."));
+            api.MapFallback(() => AdminProblems.NotFound("No such admin API endpoint; docs/admin-api.md lists them."));
         });
     }
 
-    /// <summary>Fleet mode: the shared store is unreachable → 503 problem+json saying so (SPEC §8).</summary>
+    /// <summary>Fleet mode: the shared store is unreachable → 503 problem+json saying so (docs/architecture.md#fleet-mode).</summary>
     private static async ValueTask<object?> StoreUnavailableAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try

@@ -5,7 +5,7 @@ using Microsoft.Net.Http.Headers;
 namespace ShadowProxy.Admin;
 
 /// <summary>
-/// The first step of every request on the admin listener (SPEC §13 browser safety, §15), before
+/// The first step of every request on the admin listener (docs/security.md), before
 /// routing, authentication or any endpoint:
 /// <list type="bullet">
 /// <item>answers carry <c>Cache-Control: no-store</c> (an endpoint may relax it, as the dashboard's

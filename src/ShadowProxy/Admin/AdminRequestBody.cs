@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace ShadowProxy.Admin;
 
 /// <summary>
-/// The one reader of admin request bodies (SPEC §15). It runs inside an endpoint, so after
+/// The one reader of admin request bodies (docs/security.md). It runs inside an endpoint, so after
 /// authentication and authorization (<see cref="AdminAuthorization"/> is middleware, ahead of every
 /// endpoint), and reads at most <see cref="MaxBytes"/> whatever the framing: a Content-Length above
 /// it is refused unread, and a chunked body is cut off by the server at the same cap (set by

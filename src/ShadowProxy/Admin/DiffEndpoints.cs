@@ -9,7 +9,7 @@ using static ShadowProxy.Admin.DiffQueryParameters;
 namespace ShadowProxy.Admin;
 
 /// <summary>
-/// The diff endpoints of SPEC §5, relative to the <c>/api/v1</c> group: the summary, the samples and one sample,
+/// The diff endpoints of docs/admin-api.md#differences, relative to the <c>/api/v1</c> group: the summary, the samples and one sample,
 /// all for Viewer. Noise marks are <see cref="NoiseEndpoints"/>.
 /// </summary>
 internal static class DiffEndpoints
@@ -63,7 +63,7 @@ internal static class DiffEndpoints
         var rows = await ReadAllSummaryRowsAsync(store, migration.Name, filter, cancellationToken).ConfigureAwait(false);
         if (rows.Count > 0)
         {
-            // lastVersion and fixed per row (SPEC §9), from the counts per version.
+            // lastVersion and fixed per row (docs/comparison.md#candidate-versions), from the counts per version.
             var verdicts = new VersionVerdicts(await signal.ReadVersionCountsAsync(migration.Name, cancellationToken).ConfigureAwait(false), migration.Current.Options.Diff.NoiseProbe.MinPairs);
             rows = [.. rows.Select(verdicts.Apply)];
         }
@@ -149,7 +149,7 @@ internal static class DiffEndpoints
 
     /// <summary>
     /// The sample's differences flagged by the noise rules in force now, not those of the moment it was compared,
-    /// with their severity by the severity rules in force (SPEC §16).
+    /// with their severity by the severity rules in force (docs/comparison.md#severity).
     /// </summary>
     private static SampleDetail InForce(SampleDetail sample, NoiseRules rules, SeverityRules severity)
     {

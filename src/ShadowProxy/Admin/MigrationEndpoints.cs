@@ -7,7 +7,7 @@ using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Admin;
 
-/// <summary>SPEC §5: migrations, their ramp commands and the audit log. The report is <see cref="ReportEndpoints"/>.</summary>
+/// <summary>docs/admin-api.md: migrations, their ramp commands and the audit log. The report is <see cref="ReportEndpoints"/>.</summary>
 internal static class MigrationEndpoints
 {
     public static RouteGroupBuilder MapMigrationEndpoints(this RouteGroupBuilder api)
@@ -130,7 +130,7 @@ internal static class MigrationEndpoints
 
                             break;
 
-                        // Exactly the number written: 1e-30 is not silently 0 (SPEC §15); range and decimals are the ramp's to judge.
+                        // Exactly the number written: 1e-30 is not silently 0 (docs/security.md); range and decimals are the ramp's to judge.
                         case "weight" when property.Value.ValueKind == JsonValueKind.Number && ExactDecimal.TryParse(property.Value.GetRawText(), out var w):
                             weight = w;
                             break;

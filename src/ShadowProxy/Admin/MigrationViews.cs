@@ -62,7 +62,7 @@ internal sealed record RollbackAllItem(string Result, MigrationView Migration);
 
 internal sealed record StageView(string Name, decimal Weight, double MinDurationSeconds, bool Shadow);
 
-/// <param name="ShadowLimit">Shadows allowed in flight now (SPEC §14: adaptive, or MaxInFlight).</param>
+/// <param name="ShadowLimit">Shadows allowed in flight now (docs/configuration.md#shadow: adaptive, or MaxInFlight).</param>
 internal sealed record MigrationCounters(long Match, long Diff, long Noise, long LegacyRequests, long CandidateRequests, long Failovers, int ShadowInFlight, int ShadowLimit);
 
 internal sealed record GatesView(string Verdict, string? FailureReason, double WindowSeconds, int MinSamples, IReadOnlyList<GateView> Gates)

@@ -7,7 +7,7 @@ using static ShadowProxy.Admin.DiffQueryParameters;
 namespace ShadowProxy.Admin;
 
 /// <summary>
-/// Noise marks (SPEC §5, §9), relative to the <c>/api/v1</c> group: the marks in force (Viewer), and marking or
+/// Noise marks (docs/admin-api.md#noise-marks, docs/comparison.md#noise), relative to the <c>/api/v1</c> group: the marks in force (Viewer), and marking or
 /// unmarking a path as noise (Operator). A change is applied to the running migration through <see cref="INoiseMarksChanged"/>.
 /// </summary>
 internal static class NoiseEndpoints

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text;
-using ShadowProxy.Comparison;
+using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Admin;
 
-/// <summary>SPEC §5: the legacy-vs-candidate report of one migration, as JSON or as a Markdown table (Viewer).</summary>
+/// <summary>docs/admin-api.md: the legacy-vs-candidate report of one migration, as JSON or as a Markdown table (Viewer).</summary>
 internal static class ReportEndpoints
 {
     public static RouteGroupBuilder MapReportEndpoints(this RouteGroupBuilder api)

@@ -8,7 +8,7 @@ using ShadowProxy.Migrations;
 namespace ShadowProxy.Admin;
 
 /// <summary>
-/// Candidate versions (SPEC §9), relative to the <c>/api/v1</c> group: the list (Viewer) and the declaration of
+/// Candidate versions (docs/comparison.md#candidate-versions), relative to the <c>/api/v1</c> group: the list (Viewer) and the declaration of
 /// the version now deployed, for candidates that do not name it in a response header (Operator, audited).
 /// </summary>
 internal static class VersionEndpoints

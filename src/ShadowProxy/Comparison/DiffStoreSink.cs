@@ -5,6 +5,7 @@ using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Redaction;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Migrations;
+using ShadowProxy.Outcomes;
 using ShadowProxy.Storage;
 
 namespace ShadowProxy.Comparison;
@@ -14,7 +15,7 @@ namespace ShadowProxy.Comparison;
 /// bodies, both responses, the request) only when one of its paths still lacks examples. Runs on a
 /// comparison worker; the write itself is batched by <see cref="DiffRecorder"/>.
 /// </summary>
-internal sealed class DiffStoreSink(DiffRecorder recorder) : IComparisonSink
+internal sealed class DiffStoreSink(DiffRecorder recorder) : IOutcomeSink
 {
     public void OnCompared(MigrationRuntime migration, ShadowExchange exchange, string endpoint, ComparisonResult result)
     {

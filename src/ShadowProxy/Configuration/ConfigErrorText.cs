@@ -4,7 +4,7 @@ using ShadowProxy.Core.Configuration;
 namespace ShadowProxy.Configuration;
 
 /// <summary>
-/// A refused configuration as the running proxy may repeat it (SPEC §15: <c>/readyz</c>, metrics and
+/// A refused configuration as the running proxy may repeat it (docs/security.md: <c>/readyz</c>, metrics and
 /// logs never echo configuration values). Validation messages are written for the operator at the
 /// terminal and may quote the value; a live edit is reported by key, and its reason without the value:
 /// the value at the key, and anything quoted, become "…". Values are secrets often enough (API keys,

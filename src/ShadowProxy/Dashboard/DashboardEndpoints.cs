@@ -6,7 +6,7 @@ using Microsoft.Net.Http.Headers;
 namespace ShadowProxy.Dashboard;
 
 /// <summary>
-/// The web dashboard of SPEC §5 (<c>GET /</c> on the admin listener): static HTML, CSS and ES modules
+/// The web dashboard (docs/admin-api.md, <c>GET /</c> on the admin listener): static HTML, CSS and ES modules
 /// embedded in the assembly, served with exact content types, ETags and a strict Content-Security-Policy.
 /// The page itself holds no data: everything it shows comes from <c>/api/v1</c> with the user's key.
 /// </summary>

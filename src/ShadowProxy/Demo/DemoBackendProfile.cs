@@ -6,7 +6,7 @@ namespace ShadowProxy.Demo;
 /// endpoint), some only look different and must not count (number formatting, key order).
 /// The candidate "deploys" a second release a little after start (<see cref="CandidateReleaseAfter"/>), which
 /// fixes the rename and the spelling and names itself in <see cref="VersionHeader"/>, so that the demo shows a fix
-/// taking effect (SPEC §9).
+/// taking effect (docs/comparison.md#noise).
 /// </summary>
 internal sealed record DemoBackendProfile
 {

@@ -3,10 +3,10 @@ using System.Globalization;
 namespace ShadowProxy.Demo;
 
 /// <summary>
-/// The embedded configuration of <c>--demo</c> (SPEC §1, keys of §2), mirrored by <c>config/demo.json</c>.
+/// The embedded configuration of <c>--demo</c> (docs/configuration.md), mirrored by <c>config/demo.json</c>.
 /// </summary>
 /// <remarks>
-/// The ramp is compressed to minutes so that a newcomer sees it move, and every gate is real (SPEC §9):
+/// The ramp is compressed to minutes so that a newcomer sees it move, and every gate is real (docs/comparison.md#what-the-gates-and-counters-count):
 /// <list type="bullet">
 /// <item><c>$.meta.generatedAt</c> differs on every response; it is not configured away: the noise probe (at 30 %
 /// here, so that each endpoint has its 20 pairs within about two minutes) finds it, per endpoint.</item>
@@ -56,7 +56,7 @@ internal static class DemoConfiguration
         }
 
         SetList("ShadowProxy:Listen", Origin(ProxyAddress));
-        Set("ShadowProxy:Admin:Listen", Origin(AdminAddress)); // no ApiKeys: open, and loopback only (SPEC §5)
+        Set("ShadowProxy:Admin:Listen", Origin(AdminAddress)); // no ApiKeys: open, and loopback only (docs/admin-api.md#roles-and-keys)
         Set("ShadowProxy:Store:Provider", "Sqlite");
         Set("ShadowProxy:Store:Sqlite:Path", "data/shadowproxy.db");
 

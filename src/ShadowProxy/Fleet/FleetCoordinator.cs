@@ -9,7 +9,7 @@ using StackExchange.Redis;
 namespace ShadowProxy.Fleet;
 
 /// <summary>
-/// Fleet mode (SPEC §8) on one instance: applies the states other instances publish, catches up by a
+/// Fleet mode (docs/architecture.md#fleet-mode) on one instance: applies the states other instances publish, catches up by a
 /// periodic poll and on reconnect, holds (or waits for) the decider lease, exchanges gate windows, and
 /// replays a rollback made while Redis was unreachable once it is back.
 /// </summary>

@@ -6,7 +6,7 @@ namespace ShadowProxy.Health;
 
 /// <summary>
 /// <c>/healthz</c> (liveness) and <c>/readyz</c> (readiness) on ASP.NET Core health checks, on the admin
-/// listener, with no key (SPEC §5). The bodies are one line of plain text, as probes, the runbook and
+/// listener, with no key (docs/admin-api.md#outside-apiv1-no-key-needed). The bodies are one line of plain text, as probes, the runbook and
 /// <c>curl</c> users read them: <c>ok</c>; <c>starting</c>, <c>ready</c> or <c>degraded: why</c>.
 /// </summary>
 internal static class HealthEndpoints
@@ -19,7 +19,7 @@ internal static class HealthEndpoints
     private static readonly Dictionary<HealthStatus, int> ProbeStatusCodes = new()
     {
         [HealthStatus.Healthy] = StatusCodes.Status200OK,
-        // Degraded stays 200 (SPEC §8): a load balancer must not pull every instance because the shared store is down.
+        // Degraded stays 200 (docs/architecture.md#fleet-mode): a load balancer must not pull every instance because the shared store is down.
         [HealthStatus.Degraded] = StatusCodes.Status200OK,
         [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
     };

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace ShadowProxy.Health;
 
 /// <summary>
-/// What <c>/readyz</c> reports (SPEC §8): starting (503) until the host has started; then ready, or
+/// What <c>/readyz</c> reports (docs/admin-api.md#outside-apiv1-no-key-needed): starting (503) until the host has started; then ready, or
 /// degraded (still 200: the data path works) while the store is unreachable or a configuration reload
 /// was refused, saying why in the body.
 /// </summary>

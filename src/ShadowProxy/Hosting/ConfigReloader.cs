@@ -67,7 +67,7 @@ internal sealed partial class ConfigReloader(
         var next = ConfigReader.Read(configuration, out var errors);
         if (next is null)
         {
-            // Named by key, never by value (SPEC §15): readyz needs no key to read, and logs travel far.
+            // Named by key, never by value (docs/security.md): readyz needs no key to read, and logs travel far.
             foreach (var error in errors)
             {
                 LogRejected(logger, ConfigErrorText.WithoutValue(error, configuration));

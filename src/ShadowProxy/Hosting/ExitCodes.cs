@@ -1,6 +1,6 @@
 namespace ShadowProxy.Hosting;
 
-/// <summary>Process exit codes of SPEC §1.</summary>
+/// <summary>Process exit codes (docs/configuration.md#validation-and-exit-codes).</summary>
 internal static class ExitCodes
 {
     public const int Ok = 0;

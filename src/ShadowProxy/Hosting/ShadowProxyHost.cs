@@ -14,7 +14,6 @@ using ShadowProxy.Notifications;
 using ShadowProxy.Observability;
 using ShadowProxy.Proxy;
 using ShadowProxy.Replay;
-using ShadowProxy.Shadow;
 using ShadowProxy.Storage;
 
 namespace ShadowProxy.Hosting;
@@ -65,10 +64,7 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<RuntimeMeterExporter>();
         builder.Services.AddSingleton<MigrationRegistry>();
         builder.Services.AddShadowProxyHealthChecks();
-        builder.Services.AddSingleton<ShadowHttpClients>();
-        builder.Services.AddSingleton<ShadowDispatcher>();
-        builder.Services.AddHostedService<ShadowBudgetTicker>();
-        builder.Services.AddSingleton<ComparisonQueue>();
+        builder.Services.AddShadowDataPath();
         builder.Services.AddSingleton<ApiKeyAuthenticator>();
         builder.Services.AddShadowProxyStore(options);
         builder.Services.AddSingleton<INoiseMarksChanged, NoiseMarksApplier>();
@@ -78,9 +74,6 @@ internal static partial class ShadowProxyHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
         builder.Services.AddHostedService<ConfigReloader>();
         builder.Services.AddHostedService<Signal.SignalKeeper>();
-        builder.Services.AddSingleton<EndpointReport>();
-        builder.Services.AddSingleton<IComparisonSink>(sp => sp.GetRequiredService<EndpointReport>());
-        builder.Services.AddSingleton<IComparisonSink, DiffStoreSink>();
         builder.Services.AddReplayCorpus();
 
         // Before the comparison workers: hosted services stop in reverse order, so the final flush of the

@@ -8,7 +8,7 @@ using ShadowProxy.Migrations;
 namespace ShadowProxy.Metrics;
 
 /// <summary>
-/// The on-call gauges of SPEC §13: each migration's status, stage and gates, whether the store is
+/// The on-call gauges of docs/metrics.md#migration-state: each migration's status, stage and gates, whether the store is
 /// degraded and whether the configuration file on disk is in force. Read at scrape time from the
 /// published snapshots and the last gate report (every instance evaluates the fleet-wide window each
 /// second), so they cost nothing on the request path and say the same on every instance of a fleet.

@@ -4,7 +4,7 @@ using ShadowProxy.Storage;
 namespace ShadowProxy.Metrics;
 
 /// <summary>
-/// The Prometheus metrics of SPEC §7, in a registry of this host's own (so that several proxies in
+/// The Prometheus metrics of docs/metrics.md, in a registry of this host's own (so that several proxies in
 /// one process, as in tests, keep separate counts). Label children used on the request path are
 /// resolved once per migration in <see cref="MigrationMetrics"/>, not per request.
 /// </summary>
@@ -35,7 +35,7 @@ internal sealed class ProxyMetrics
             Notifications.WithLabels(outcome).Publish();
         }
 
-        ShadowLimit = factory.CreateGauge("shadowproxy_shadow_limit", "Shadow requests allowed in flight: the adaptive limit in force (SPEC §14), or MaxInFlight.", "migration");
+        ShadowLimit = factory.CreateGauge("shadowproxy_shadow_limit", "Shadow requests allowed in flight: the adaptive limit in force (docs/configuration.md#shadow), or MaxInFlight.", "migration");
         ShadowPrimaryP99Recent = factory.CreateGauge("shadowproxy_shadow_limit_recent_p99_seconds", "The primary's recent p99 latency (smoothed) as the adaptive shadow limit sees it.", "migration");
         ShadowPrimaryP99Baseline = factory.CreateGauge("shadowproxy_shadow_limit_baseline_p99_seconds", "The primary's p99 latency when shadows are not held back: the adaptive shadow limit's baseline.", "migration");
         // prometheus-net's process set (process_*, dotnet_collection_count_total, dotnet_total_memory_bytes), the
@@ -93,7 +93,7 @@ internal enum ShadowOutcome
     SkippedBody,
     SkippedSample,
 
-    /// <summary>A noise-probe copy sent to legacy (SPEC §9): never a comparison.</summary>
+    /// <summary>A noise-probe copy sent to legacy (docs/comparison.md#the-noise-probe): never a comparison.</summary>
     Probe,
 }
 

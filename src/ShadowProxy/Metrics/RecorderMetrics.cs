@@ -3,7 +3,7 @@ using ShadowProxy.Storage;
 
 namespace ShadowProxy.Metrics;
 
-/// <summary>What became of comparison records on their way to the store (SPEC §4: counters for the rest).</summary>
+/// <summary>What became of comparison records on their way to the store (docs/comparison.md#what-is-stored: counters for the rest).</summary>
 internal static class RecorderMetrics
 {
     public static void Register(CollectorRegistry registry, IMetricFactory factory, DiffRecorder recorder)

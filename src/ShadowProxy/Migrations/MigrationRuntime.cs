@@ -1,13 +1,12 @@
-using ShadowProxy.Comparison;
+using System.Diagnostics.CodeAnalysis;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Versions;
 using ShadowProxy.Core.Ramp;
-using ShadowProxy.Proxy;
 using ShadowProxy.Metrics;
-using ShadowProxy.Shadow;
 
 namespace ShadowProxy.Migrations;
 
@@ -51,7 +50,7 @@ internal sealed class MigrationRuntime
     /// <summary>The sliding window the ramp's gates are judged on: live and shadow calls, comparisons.</summary>
     public GateWindow Gates => Volatile.Read(ref _gates);
 
-    /// <summary>The candidate version declared through the API (SPEC §9), or null.</summary>
+    /// <summary>The candidate version declared through the API (docs/comparison.md#candidate-versions), or null.</summary>
     public string? DeclaredVersion
     {
         get => Volatile.Read(ref _declaredVersion);
@@ -67,7 +66,7 @@ internal sealed class MigrationRuntime
             ?? CandidateVersion.Unknown;
     }
 
-    /// <summary>What the noise probe learned for this migration (SPEC §9).</summary>
+    /// <summary>What the noise probe learned for this migration (docs/comparison.md#the-noise-probe).</summary>
     public ProbeNoise Probe { get; private set; }
 
     /// <summary>The comparison rules in force: diff engine, redactor, noise rules.</summary>
@@ -87,7 +86,7 @@ internal sealed class MigrationRuntime
 
     public int ShadowInFlight => Volatile.Read(ref _shadowInFlight);
 
-    /// <summary>How many shadows may be in flight (SPEC §14: adaptive, or <c>MaxInFlight</c>).</summary>
+    /// <summary>How many shadows may be in flight (docs/configuration.md#shadow: adaptive, or <c>MaxInFlight</c>).</summary>
     public ShadowBudget ShadowBudget { get; }
 
     /// <summary>Serializes state changes of this migration (admin commands, the ramp timer); never taken on the request path.</summary>
@@ -220,8 +219,15 @@ internal sealed class MigrationRuntime
     /// <summary>Counts a comparison with differences by its signature, so the gate judges it by the noise rules in force when it evaluates.</summary>
     public void RecordComparison(ComparisonTally tally, DiffSignature signature) => Gates.RecordComparison(tally, signature, _time.GetUtcNow());
 
-    /// <summary>The gate window now, its comparisons judged by the noise rules in force now (SPEC §9).</summary>
+    /// <summary>The gate window now, its comparisons judged by the noise rules in force now (docs/comparison.md#what-the-gates-and-counters-count).</summary>
     public WindowStats GateSnapshot(DateTimeOffset now) => Gates.Snapshot(now, Comparer.IsNoiseNow);
+
+    /// <summary>
+    /// The endpoint a request of this migration belongs to, e.g. <c>GET /api/orders/{id}</c>: the one name every
+    /// stage (comparison, report, store, replay corpus) groups it under.
+    /// </summary>
+    [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "The names are the migration's: learned endpoint templates (docs/comparison.md#endpoints) replace the route's.")]
+    public string EndpointOf(string method, string? routeTemplate, string path) => EndpointTemplate.Create(method, routeTemplate, path);
 
     public static string ClusterIdFor(string migration, string backend) => $"shadowproxy.{migration}.{backend}";
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ShadowProxy.Comparison;
+using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Storage;
 
 namespace ShadowProxy.Migrations;
@@ -28,7 +28,7 @@ internal sealed record CounterTotals(long LegacyRequests, long CandidateRequests
 }
 
 /// <summary>
-/// Fleet-wide, durable counters (SPEC §13): every <see cref="FlushInterval"/> each instance adds what it
+/// Fleet-wide, durable counters (docs/architecture.md#fleet-mode): every <see cref="FlushInterval"/> each instance adds what it
 /// counted since its last flush (live totals and the side-by-side report, aggregated in memory on the
 /// way, as the gate windows are) to the store in one batch per migration, reads the totals back, and
 /// every <see cref="RateHistory.Interval"/> stores a rate-history point (the first instance to reach a

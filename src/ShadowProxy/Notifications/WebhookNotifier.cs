@@ -11,7 +11,7 @@ using ShadowProxy.Metrics;
 namespace ShadowProxy.Notifications;
 
 /// <summary>
-/// Sends ramp decisions to the configured webhooks (SPEC §13). <see cref="Notify"/> never waits: it puts
+/// Sends ramp decisions to the configured webhooks (docs/configuration.md#notifications). <see cref="Notify"/> never waits: it puts
 /// the notification on a bounded queue (full: dropped and counted), so a slow or dead receiver can
 /// never hold back a rollback. One background loop delivers them in order, to all subscribed webhooks
 /// at once, each POST retried with exponential backoff (Polly) on transport errors, timeouts, 429 and

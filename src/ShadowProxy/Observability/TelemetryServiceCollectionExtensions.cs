@@ -6,13 +6,14 @@ using OpenTelemetry.Trace;
 using ShadowProxy.Health;
 using ShadowProxy.Hosting;
 using ShadowProxy.Migrations;
+using ShadowProxy.Proxy;
 using ShadowProxy.Shadow;
 using Yarp.ReverseProxy.Model;
 
 namespace ShadowProxy.Observability;
 
 /// <summary>
-/// Traces and log correlation (SPEC §7). Metrics are prometheus-net's, in <see cref="Metrics.ProxyMetrics"/>.
+/// Traces and log correlation (docs/metrics.md#traces). Metrics are prometheus-net's, in <see cref="Metrics.ProxyMetrics"/>.
 /// Tracing is switched on only when something exports it: the OTLP exporter when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (or <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>) is set, or an
 /// exporter given to <see cref="AddShadowProxyTracing"/> (tests use the in-memory one). With neither,
@@ -33,7 +34,7 @@ internal static class TelemetryServiceCollectionExtensions
     public const string PrimaryTag = "shadowproxy.primary";
 
     /// <summary>Set by the data path on the server span of a request the candidate failed and legacy answered.</summary>
-    public const string FailoverTag = "shadowproxy.failover";
+    public const string FailoverTag = FailoverForwarder.FailoverTag;
 
     private const string IncludeScopesKey = "Logging:Console:FormatterOptions:IncludeScopes";
 

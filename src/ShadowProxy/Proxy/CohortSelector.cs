@@ -1,12 +1,43 @@
 using System.Net;
 using ShadowProxy.Core.Cohort;
+using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Configuration;
+using ShadowProxy.Migrations;
+using ShadowProxy.Outcomes;
+using Yarp.ReverseProxy;
 
 namespace ShadowProxy.Proxy;
 
-/// <summary>Reads a request's cohort key per <see cref="CohortOptions"/> and maps it to a bucket.</summary>
-internal static class CohortSelector
+/// <summary>
+/// The first step of a migrated request: its primary backend, by its cohort bucket (the request's cohort key per
+/// <see cref="CohortOptions"/>) against the snapshot's weight, and the candidate's breaker.
+/// </summary>
+internal sealed class CohortSelector(IProxyStateLookup proxyState, OutcomeRecorder outcomes)
 {
+    /// <summary>The candidate when the request's cohort bucket is below the weight (and its breaker is closed), else legacy.</summary>
+    public Backend ChoosePrimary(HttpContext context, MigrationRuntime migration, MigrationSnapshot snapshot)
+    {
+        if (Bucket(context, migration.Name, snapshot.Options.Cohort) >= snapshot.Threshold)
+        {
+            return Backend.Legacy;
+        }
+
+        if (migration.Failover is { IsOpen: true })
+        {
+            // Breaker open: candidate-chosen traffic stays on legacy, and counts against the candidate.
+            outcomes.CandidateBreakerOpen(migration);
+            return Backend.Legacy;
+        }
+
+        if (!proxyState.TryGetCluster(migration.CandidateClusterId, out var candidate))
+        {
+            return Backend.Legacy;
+        }
+
+        context.ReassignProxyRequest(candidate);
+        return Backend.Candidate;
+    }
+
     public static int Bucket(HttpContext context, string migration, CohortOptions cohort)
     {
         switch (cohort.Source)
@@ -35,7 +66,7 @@ internal static class CohortSelector
                 break;
         }
 
-        // No key: a random bucket, as SPEC §3 says; such requests are not sticky.
+        // No key: a random bucket, as docs/configuration.md#cohort says; such requests are not sticky.
         return Random.Shared.Next(CohortHasher.BucketCount);
     }
 

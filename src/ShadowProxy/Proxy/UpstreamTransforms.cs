@@ -1,11 +1,12 @@
 using Microsoft.Net.Http.Headers;
+using ShadowProxy.Capture;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace ShadowProxy.Proxy;
 
 /// <summary>
-/// The proxy's own request transforms (SPEC §15), on every route:
+/// The proxy's own request transforms (docs/security.md), on every route:
 /// first, before the route's transforms, what a client must not send upstream is dropped: any
 /// <c>X-Shadow-Request</c> (only the proxy speaks for the proxy) and every header the client named in
 /// <c>Connection</c> (hop-by-hop by RFC 9110 §7.6.1; YARP already drops the standard hop-by-hop ones).

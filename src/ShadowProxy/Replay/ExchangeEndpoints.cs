@@ -6,7 +6,7 @@ using ShadowProxy.Migrations;
 namespace ShadowProxy.Replay;
 
 /// <summary>
-/// <c>GET /api/v1/migrations/{name}/exchanges</c> (SPEC §11, Viewer): the replay corpus as JSON, or as HAR 1.2 with
+/// <c>GET /api/v1/migrations/{name}/exchanges</c> (docs/admin-api.md#replay-corpus, Viewer): the replay corpus as JSON, or as HAR 1.2 with
 /// <c>format=har</c>. Either carries the rules a replay must judge by: the migration's diff and redaction
 /// configuration and the noise in force now, so that a replay from an exported file judges like one through the proxy.
 /// </summary>

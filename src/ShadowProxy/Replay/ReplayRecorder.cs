@@ -1,20 +1,20 @@
-using ShadowProxy.Comparison;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Replay;
 using ShadowProxy.Migrations;
+using ShadowProxy.Outcomes;
 using ShadowProxy.Threading;
 
 namespace ShadowProxy.Replay;
 
 /// <summary>
-/// Keeps the replay corpus (SPEC §11). As a comparison sink it sees every compared pair on a comparison worker,
+/// Keeps the replay corpus (docs/admin-api.md#replay-corpus). As an outcome sink it sees every compared pair on a comparison worker,
 /// off the client's path; the <see cref="CorpusSampler"/> picks the few worth keeping, which are redacted there
 /// and queued. One background thread writes the queue to the <see cref="IReplayStore"/> in batches. Bounded: the
 /// queue holds at most <see cref="Capacity"/> exchanges of at most two capped bodies each; when it is full, or the
 /// store fails, exchanges are dropped and counted, never retried without limit.
 /// </summary>
-internal sealed partial class ReplayRecorder : BackgroundService, IComparisonSink
+internal sealed partial class ReplayRecorder : BackgroundService, IOutcomeSink
 {
     public const int Capacity = 256;
     public const int MaxBatch = 64;

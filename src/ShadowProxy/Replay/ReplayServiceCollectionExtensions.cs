@@ -1,17 +1,17 @@
-using ShadowProxy.Comparison;
+using ShadowProxy.Outcomes;
 
 namespace ShadowProxy.Replay;
 
 internal static class ReplayServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the <see cref="ReplayRecorder"/> as a comparison sink and a hosted service. Call after the store and
+    /// Registers the <see cref="ReplayRecorder"/> as an outcome sink and a hosted service. Call after the store and
     /// before the comparison workers: hosted services stop in reverse order, so it flushes after the workers stopped.
     /// </summary>
     public static IServiceCollection AddReplayCorpus(this IServiceCollection services)
     {
         services.AddSingleton<ReplayRecorder>();
-        services.AddSingleton<IComparisonSink>(sp => sp.GetRequiredService<ReplayRecorder>());
+        services.AddSingleton<IOutcomeSink>(sp => sp.GetRequiredService<ReplayRecorder>());
         services.AddHostedService(sp => sp.GetRequiredService<ReplayRecorder>());
         return services;
     }

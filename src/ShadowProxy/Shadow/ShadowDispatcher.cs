@@ -1,11 +1,13 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.Features;
+using ShadowProxy.Capture;
 using ShadowProxy.Comparison;
 using ShadowProxy.Core.Buffers;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
-using ShadowProxy.Proxy;
+using ShadowProxy.Outcomes;
 
 namespace ShadowProxy.Shadow;
 
@@ -14,23 +16,25 @@ namespace ShadowProxy.Shadow;
 /// message is built while the <see cref="HttpContext"/> is still valid, then the call runs on the
 /// thread pool without the request's execution context (so it neither inherits the client's
 /// Activity nor its cancellation). At most <c>MaxInFlight</c> per migration; overflow is dropped
-/// and counted, never queued.
+/// and counted, never queued. A pair that came back goes on to the <see cref="ComparisonQueue"/>.
 /// </summary>
 internal sealed partial class ShadowDispatcher(
     ShadowHttpClients clients,
     ComparisonQueue comparisons,
+    OutcomeRecorder outcomes,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<ShadowDispatcher> logger)
 {
+    public static readonly ActivitySource ActivitySource = new("ShadowProxy.Shadow");
+
     // Shadows in flight at shutdown end within their Timeout, or when the host disposes the shadow clients.
     private readonly TimeoutSourcePool _timeouts = new(time);
-    public static readonly ActivitySource ActivitySource = new("ShadowProxy.Shadow");
 
     /// <summary>
     /// Takes a shadow slot before the primary is called, so that a request whose shadow would be
     /// dropped pays for no copies. False (and counted as dropped) when the shadow limit in force is
-    /// taken (<see cref="ShadowBudget"/>: adaptive, SPEC §14, or <c>MaxInFlight</c>), or while the shadow
+    /// taken (<see cref="ShadowBudget"/>: adaptive, docs/configuration.md#shadow, or <c>MaxInFlight</c>), or while the shadow
     /// backend is closing its connections (<see cref="ConnectionOpenLimiter"/>, sized by the ceiling).
     /// </summary>
     public bool TryReserve(MigrationRuntime migration, MigrationSnapshot snapshot, Backend primary)
@@ -46,7 +50,7 @@ internal sealed partial class ShadowDispatcher(
             migration.ShadowBudget.CountRefused();
         }
 
-        migration.Metrics.Shadow(ShadowOutcome.Dropped);
+        outcomes.Shadow(migration, ShadowOutcome.Dropped);
         return false;
     }
 
@@ -67,7 +71,7 @@ internal sealed partial class ShadowDispatcher(
         try
         {
             var prefix = primary == Backend.Legacy ? snapshot.CandidatePrefix : snapshot.LegacyPrefix;
-            // The primary's upstream request, captured by the route's last transform (SPEC §15: the same request, plus the marker).
+            // The primary's upstream request, captured by the route's last transform (docs/security.md: the same request, plus the marker).
             var upstream = context.Features.Get<UpstreamRequestCapture>()?.Request
                 ?? throw new InvalidOperationException("The primary's upstream request was not captured.");
             var message = upstream.CreateCopy(prefix, requestBody);
@@ -85,7 +89,7 @@ internal sealed partial class ShadowDispatcher(
         catch (Exception ex)
         {
             migration.ExitShadow();
-            migration.Metrics.Shadow(ShadowOutcome.Error);
+            outcomes.Shadow(migration, ShadowOutcome.Error);
             requestBody?.Dispose();
             primaryResponse.Dispose();
             LogBuildFailed(logger, migration.Name, ex);
@@ -96,7 +100,7 @@ internal sealed partial class ShadowDispatcher(
     }
 
     /// <summary>
-    /// The noise probe (SPEC §9) samples <c>Diff:NoiseProbe:SamplePercent</c> of the shadowed requests whose method is
+    /// The noise probe (docs/comparison.md#the-noise-probe) samples <c>Diff:NoiseProbe:SamplePercent</c> of the shadowed requests whose method is
     /// safe: sending them twice to legacy must not change anything there.
     /// </summary>
     private static bool WantsProbe(MigrationSnapshot snapshot, string method)
@@ -107,46 +111,31 @@ internal sealed partial class ShadowDispatcher(
             && (probe.SamplePercent >= 100 || Random.Shared.NextDouble() * 100 < probe.SamplePercent);
     }
 
-    private async Task RunAsync(ShadowCall call)
+    internal async Task RunAsync(ShadowCall call)
     {
         var migration = call.Migration;
-        var timeout = call.Snapshot.Options.Shadow.Timeout;
-        var shadowBackend = call.Primary == Backend.Legacy ? Backend.Candidate : Backend.Legacy;
-        using var activity = StartActivity(call, shadowBackend);
+        using var activity = StartActivity(call);
         CapturedResponse? shadowResponse = null;
+        CapturedResponse? failure = null;
         var start = time.GetTimestamp();
-        var timeoutSource = _timeouts.Rent(timeout);
+        var timeoutSource = _timeouts.Rent(call.Snapshot.Options.Shadow.Timeout);
         try
         {
-            var invoker = clients.Get(call.Snapshot.Options.Shadow.MaxInFlight);
-            using var response = await invoker.SendAsync(call.Message, timeoutSource.Token).ConfigureAwait(false);
-            var stream = await response.Content.ReadAsStreamAsync(timeoutSource.Token).ConfigureAwait(false);
-            // A body longer than MaxBodyBytes is cut (and so marked truncated) without reading on.
-            var body = await CappedBuffer.ReadAsync(stream, call.Snapshot.Options.Shadow.MaxBodyBytes, stopWhenFull: true, timeoutSource.Token).ConfigureAwait(false);
-            shadowResponse = new CapturedResponse((int)response.StatusCode, HeaderList.Copy(response.Headers, response.Content.Headers), body, time.GetElapsedTime(start));
-            migration.Metrics.Shadow(ShadowOutcome.Completed);
-            migration.RecordCall(shadowBackend, shadowResponse.IsError, shadowResponse.Duration);
+            shadowResponse = await SendAsync(call.Message, call.Snapshot, start, timeoutSource.Token).ConfigureAwait(false);
+            outcomes.ShadowAnswered(migration, call.ShadowBackend, shadowResponse);
             activity?.SetTag("http.response.status_code", shadowResponse.StatusCode);
         }
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
         {
-            migration.Metrics.Shadow(ShadowOutcome.Timeout);
-            migration.RecordCall(shadowBackend, isError: true, time.GetElapsedTime(start));
             activity?.SetStatus(ActivityStatusCode.Error, "timeout");
-            comparisons.RecordShadowFailure(call, shadowBackend, CapturedResponse.Failed(BackendFailure.Timeout, time.GetElapsedTime(start)));
+            failure = CapturedResponse.Failed(BackendFailure.Timeout, time.GetElapsedTime(start));
         }
         catch (Exception ex)
         {
-            migration.Metrics.Shadow(ShadowOutcome.Error);
             activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             LogShadowFailed(logger, migration.Name, ex.Message);
-            var failure = lifetime.ApplicationStopping.IsCancellationRequested ? BackendFailure.Canceled : BackendFailure.ConnectionError;
-            if (failure != BackendFailure.Canceled)
-            {
-                migration.RecordCall(shadowBackend, isError: true, time.GetElapsedTime(start));
-            }
-
-            comparisons.RecordShadowFailure(call, shadowBackend, CapturedResponse.Failed(failure, time.GetElapsedTime(start), ex.Message));
+            var reason = lifetime.ApplicationStopping.IsCancellationRequested ? BackendFailure.Canceled : BackendFailure.ConnectionError;
+            failure = CapturedResponse.Failed(reason, time.GetElapsedTime(start), ex.Message);
         }
         finally
         {
@@ -161,6 +150,11 @@ internal sealed partial class ShadowDispatcher(
 
         if (shadowResponse is null)
         {
+            using (failure)
+            {
+                outcomes.ShadowFailed(migration, call.Endpoint, call.ShadowBackend, failure!);
+            }
+
             call.ProbeMessage?.Dispose();
             call.ReleaseBuffers();
             return;
@@ -168,7 +162,12 @@ internal sealed partial class ShadowDispatcher(
 
         // The probe runs after the shadow, on the same in-flight slot: it takes no admission of its own.
         var probeResponse = call.ProbeMessage is null ? null : await ProbeAsync(call).ConfigureAwait(false);
-        comparisons.Enqueue(call, shadowResponse, probeResponse);
+        var exchange = call.ToExchange(shadowResponse, probeResponse, time.GetUtcNow());
+        if (!comparisons.TryEnqueue(new PendingComparison(migration, exchange)))
+        {
+            outcomes.ComparisonDropped(migration);
+            exchange.Dispose();
+        }
     }
 
     /// <summary>
@@ -177,39 +176,44 @@ internal sealed partial class ShadowDispatcher(
     /// </summary>
     private async Task<CapturedResponse?> ProbeAsync(ShadowCall call)
     {
-        var migration = call.Migration;
-        var start = time.GetTimestamp();
         var timeoutSource = _timeouts.Rent(call.Snapshot.Options.Shadow.Timeout);
         try
         {
-            migration.Metrics.Shadow(ShadowOutcome.Probe);
-            var invoker = clients.Get(call.Snapshot.Options.Shadow.MaxInFlight);
-            using var response = await invoker.SendAsync(call.ProbeMessage!, timeoutSource.Token).ConfigureAwait(false);
-            var stream = await response.Content.ReadAsStreamAsync(timeoutSource.Token).ConfigureAwait(false);
-            var body = await CappedBuffer.ReadAsync(stream, call.Snapshot.Options.Shadow.MaxBodyBytes, stopWhenFull: true, timeoutSource.Token).ConfigureAwait(false);
-            return new CapturedResponse((int)response.StatusCode, HeaderList.Copy(response.Headers, response.Content.Headers), body, time.GetElapsedTime(start));
+            outcomes.Shadow(call.Migration, ShadowOutcome.Probe);
+            return await SendAsync(call.ProbeMessage!, call.Snapshot, time.GetTimestamp(), timeoutSource.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            LogProbeFailed(logger, migration.Name, ex.Message);
+            LogProbeFailed(logger, call.Migration.Name, ex.Message);
             return null;
         }
         finally
         {
-            migration.ExitShadow();
+            call.Migration.ExitShadow();
             call.ProbeMessage!.Dispose();
             _timeouts.Return(timeoutSource);
         }
     }
 
-    private static Activity? StartActivity(ShadowCall call, Backend shadowBackend)
+    /// <summary>Sends one copy and reads its answer; a body longer than <c>MaxBodyBytes</c> is cut (and so marked truncated) without reading on.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<CapturedResponse> SendAsync(HttpRequestMessage message, MigrationSnapshot snapshot, long start, CancellationToken cancellationToken)
+    {
+        var invoker = clients.Get(snapshot.Options.Shadow.MaxInFlight);
+        using var response = await invoker.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var body = await CappedBuffer.ReadAsync(stream, snapshot.Options.Shadow.MaxBodyBytes, stopWhenFull: true, cancellationToken).ConfigureAwait(false);
+        return new CapturedResponse((int)response.StatusCode, HeaderList.Copy(response.Headers, response.Content.Headers), body, time.GetElapsedTime(start));
+    }
+
+    private static Activity? StartActivity(ShadowCall call)
     {
         // Its own trace root, linked to the client's span: shadow time never inflates the client's trace.
         ActivityLink[]? links = call.ClientActivity == default ? null : [new ActivityLink(call.ClientActivity)];
         // Internal: the HttpClient span under it is the client span of the call (and carries the traceparent).
         var activity = ActivitySource.StartActivity("shadow " + call.Message.Method.Method, ActivityKind.Internal, parentContext: default, links: links);
         activity?.SetTag("shadowproxy.migration", call.Migration.Name);
-        activity?.SetTag("shadowproxy.backend", shadowBackend == Backend.Legacy ? "legacy" : "candidate");
+        activity?.SetTag("shadowproxy.backend", call.ShadowBackend == Backend.Legacy ? "legacy" : "candidate");
         return activity;
     }
 
@@ -221,46 +225,4 @@ internal sealed partial class ShadowDispatcher(
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Shadow request for {Migration} could not be built")]
     private static partial void LogBuildFailed(ILogger logger, string migration, Exception exception);
-
-    /// <summary>One shadow request in flight: what it needs after the client's request is gone.</summary>
-    internal sealed class ShadowCall(
-        ShadowDispatcher dispatcher,
-        MigrationRuntime migration,
-        MigrationSnapshot snapshot,
-        Backend primary,
-        HttpRequestMessage message,
-        CappedBuffer? requestBody,
-        CapturedResponse primaryResponse) : IThreadPoolWorkItem
-    {
-        public MigrationRuntime Migration => migration;
-
-        public MigrationSnapshot Snapshot => snapshot;
-
-        public Backend Primary => primary;
-
-        public HttpRequestMessage Message => message;
-
-        public CappedBuffer? RequestBody => requestBody;
-
-        public CapturedResponse PrimaryResponse => primaryResponse;
-
-        public string? RouteTemplate { get; init; }
-
-        public required string Path { get; init; }
-
-        public required string Query { get; init; }
-
-        public ActivityContext ClientActivity { get; init; }
-
-        /// <summary>The noise probe's copy for legacy, when this request was sampled for one.</summary>
-        public HttpRequestMessage? ProbeMessage { get; init; }
-
-        public void Execute() => _ = dispatcher.RunAsync(this);
-
-        public void ReleaseBuffers()
-        {
-            requestBody?.Dispose();
-            primaryResponse.Dispose();
-        }
-    }
 }

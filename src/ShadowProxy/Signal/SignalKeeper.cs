@@ -4,7 +4,7 @@ using ShadowProxy.Migrations;
 namespace ShadowProxy.Signal;
 
 /// <summary>
-/// Keeps SPEC §9's run-time knowledge in step with the store: at start it restores what the noise probe learned
+/// Keeps the noise probe's and the candidate versions' run-time knowledge (docs/comparison.md#noise) in step with the store: at start it restores what the noise probe learned
 /// (so that a restart does not turn a timestamp back into a real difference and fail the diff-rate gate while
 /// the probe re-learns) and the declared candidate version; then every few seconds it saves probe noise that
 /// changed, and reads the declared version again (another instance of a fleet may have declared one).

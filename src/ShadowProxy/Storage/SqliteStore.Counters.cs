@@ -3,7 +3,7 @@ using ShadowProxy.Core.Storage;
 namespace ShadowProxy.Storage;
 
 /// <summary>
-/// Shared counters and rate history (SPEC §13) in tables of their own, so that they survive a restart.
+/// Shared counters and rate history (docs/architecture.md#fleet-mode) in tables of their own, so that they survive a restart.
 /// </summary>
 internal sealed partial class SqliteStore : ICounterStore
 {

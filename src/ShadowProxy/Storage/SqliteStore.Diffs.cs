@@ -44,7 +44,7 @@ internal sealed partial class SqliteStore
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, SummaryQuery.MaxLimit);
         ArgumentOutOfRangeException.ThrowIfNegative(query.Offset);
 
-        // With version= or since=, counts and rates come from the per-version × hour counts (SPEC §9); rows with no
+        // With version= or since=, counts and rates come from the per-version × hour counts (docs/comparison.md#candidate-versions); rows with no
         // count under the filter are left out.
         var byVersion = query.Version is not null || query.Since is not null;
         const string Filter = "migration = $m AND ($v IS NULL OR version = $v) AND ($h IS NULL OR hour >= $h)";

@@ -4,7 +4,7 @@ using static ShadowProxy.Storage.SqliteBatchStatements;
 namespace ShadowProxy.Storage;
 
 /// <summary>
-/// Writes the per-version counts of one migration's part of a batch (SPEC §9), inside the diff writer's
+/// Writes the per-version counts of one migration's part of a batch (docs/comparison.md#candidate-versions), inside the diff writer's
 /// transaction: the versions, comparisons per version × hour × endpoint, differences per version × hour ×
 /// endpoint × path × kind, and the candidate path of renamed keys. Bounded by <see cref="StorageLimits"/>:
 /// <see cref="StorageLimits.MaxVersionsPerMigration"/> versions and <see cref="StorageLimits.MaxVersionRows"/>

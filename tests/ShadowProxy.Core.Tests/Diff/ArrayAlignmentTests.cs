@@ -5,7 +5,7 @@ using static ShadowProxy.Core.Tests.Diff.TestResponses;
 
 namespace ShadowProxy.Core.Tests.Diff;
 
-/// <summary>SPEC §16: ArrayOrder and identity matching of array elements (both comparers agree: see JsonStreamComparerTests).</summary>
+/// <summary>docs/comparison.md#arrays: ArrayOrder and identity matching of array elements (both comparers agree: see JsonStreamComparerTests).</summary>
 public sealed class ArrayAlignmentTests
 {
     [Fact]

@@ -3,7 +3,7 @@ using static ShadowProxy.Core.Tests.Diff.TestResponses;
 
 namespace ShadowProxy.Core.Tests.Diff;
 
-/// <summary>SPEC §9: a key renamed in the same object is one Renamed difference, its value compared under the candidate's path.</summary>
+/// <summary>docs/comparison.md#differences: a key renamed in the same object is one Renamed difference, its value compared under the candidate's path.</summary>
 public sealed class RenamedTests
 {
     [Theory]

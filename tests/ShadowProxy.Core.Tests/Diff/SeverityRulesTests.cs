@@ -2,7 +2,7 @@ using ShadowProxy.Core.Diff;
 
 namespace ShadowProxy.Core.Tests.Diff;
 
-/// <summary>SPEC §16: the built-in severity rules and the <c>Diff:Severity</c> overrides.</summary>
+/// <summary>docs/comparison.md#severity: the built-in severity rules and the <c>Diff:Severity</c> overrides.</summary>
 public sealed class SeverityRulesTests
 {
     private static readonly SeverityRules Rules = SeverityRules.Default;

@@ -3,7 +3,7 @@ using ShadowProxy.Core.Gates;
 
 namespace ShadowProxy.Core.Tests.Gates;
 
-/// <summary>SPEC §16: Ramp:Gates:DiffSeverity decides which comparisons count as diffs in the diff-rate gate.</summary>
+/// <summary>docs/comparison.md#what-the-gates-and-counters-count: Ramp:Gates:DiffSeverity decides which comparisons count as diffs in the diff-rate gate.</summary>
 public sealed class GateSeverityTests
 {
     private static readonly Difference Cosmetic = new("header:X-Powered-By", DifferenceKind.Header, "a", "b", false);

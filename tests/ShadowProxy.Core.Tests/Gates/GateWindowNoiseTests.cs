@@ -2,7 +2,7 @@ using ShadowProxy.Core.Gates;
 
 namespace ShadowProxy.Core.Tests.Gates;
 
-/// <summary>SPEC §9: the diff-rate gate counts comparisons by the noise rules in force when the window is evaluated.</summary>
+/// <summary>docs/comparison.md#what-the-gates-and-counters-count: the diff-rate gate counts comparisons by the noise rules in force when the window is evaluated.</summary>
 public sealed class GateWindowNoiseTests
 {
     private const string Orders = "GET /api/orders/{id}";

@@ -5,7 +5,7 @@ using ShadowProxy.Core.Shadow;
 namespace ShadowProxy.Core.Tests.Shadow;
 
 /// <summary>
-/// The adaptive shadow limit (SPEC §14) driven tick by tick (250 ms, as the host does) through models
+/// The adaptive shadow limit (docs/configuration.md#shadow) driven tick by tick (250 ms, as the host does) through models
 /// of what shadows cost the primary: the controller only ever sees the primary's latencies and the
 /// shadows' load, as in the proxy.
 /// </summary>

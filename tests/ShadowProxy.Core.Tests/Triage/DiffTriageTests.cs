@@ -4,7 +4,7 @@ using ShadowProxy.Core.Triage;
 
 namespace ShadowProxy.Core.Tests.Triage;
 
-/// <summary>SPEC §16: summary rows ranked by severity, filtered by a minimum, grouped by path across endpoints.</summary>
+/// <summary>docs/comparison.md#severity: summary rows ranked by severity, filtered by a minimum, grouped by path across endpoints.</summary>
 public sealed class DiffTriageTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 4, 12, 0, 0, TimeSpan.Zero);

@@ -6,7 +6,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Admin;
 
-/// <summary>SPEC §5 roles: Viewer reads, Sre reads, pauses and rolls back, Operator does everything.</summary>
+/// <summary>docs/admin-api.md#roles-and-keys roles: Viewer reads, Sre reads, pauses and rolls back, Operator does everything.</summary>
 public sealed class AdminAuthorizationTests : IAsyncLifetime
 {
     private const string ViewerKey = "viewer-key-0123456789";

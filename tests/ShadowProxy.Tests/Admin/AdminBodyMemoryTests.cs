@@ -6,7 +6,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Admin;
 
 /// <summary>
-/// SPEC §15: admin bodies are capped whatever their framing. The probe that found it sent three
+/// docs/security.md: admin bodies are capped whatever their framing. The probe that found it sent three
 /// concurrent 90 MB chunked rollback bodies with an Sre key and took the process from 196 MB to 1.42 GB.
 /// Here a real proxy process gets three concurrent 10 MB chunked bodies; its resident memory must not
 /// grow by even one of them.

@@ -7,7 +7,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Admin;
 
 /// <summary>
-/// SPEC §15 on the admin API, as an attacker with loopback access sees it: capped bodies read only
+/// docs/security.md on the admin API, as an attacker with loopback access sees it: capped bodies read only
 /// after authorization, problem+json for every malformed input, paths matched as sent, no-store and
 /// nosniff on every answer. Real Kestrel listeners, raw sockets where a client library would tidy up.
 /// </summary>

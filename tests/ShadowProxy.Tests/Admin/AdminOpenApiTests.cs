@@ -6,7 +6,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Admin;
 
-/// <summary>SPEC §13: <c>GET /api/v1/openapi.json</c> needs no key and describes every admin API endpoint the server maps.</summary>
+/// <summary>docs/admin-api.md: <c>GET /api/v1/openapi.json</c> needs no key and describes every admin API endpoint the server maps.</summary>
 public sealed class AdminOpenApiTests
 {
     [Fact]

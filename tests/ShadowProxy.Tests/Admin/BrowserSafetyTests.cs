@@ -6,7 +6,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Admin;
 
 /// <summary>
-/// SPEC §13 browser safety, request by request (the Chromium page on another site is in the dashboard
+/// Browser safety (docs/security.md#browser-safety-admin-api), request by request (the Chromium page on another site is in the dashboard
 /// tests): writes from another site are 403 and writes with a body that is not JSON are 415, with
 /// keys and without, and nothing changes.
 /// </summary>

@@ -42,7 +42,7 @@ public sealed class DiffEndpointsTests : IAsyncLifetime
                     Legacy = new BackendOptions { Address = new Uri("http://127.0.0.1:9001") },
                     Candidate = new BackendOptions { Address = new Uri("http://127.0.0.1:9002") },
 
-                    // Rows are flagged by the rules in force when read (SPEC §9): the noise row below is noise by this rule.
+                    // Rows are flagged by the rules in force when read (docs/comparison.md#noise): the noise row below is noise by this rule.
                     Diff = new DiffOptions { IgnoreJsonPaths = ["$.meta.id"] },
                 },
             ],

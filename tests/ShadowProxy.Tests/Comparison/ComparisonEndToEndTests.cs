@@ -7,7 +7,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Comparison;
 
-/// <summary>SPEC §4 end to end: structural comparison, ignore rules, grouping, redacted samples.</summary>
+/// <summary>docs/comparison.md end to end: structural comparison, ignore rules, grouping, redacted samples.</summary>
 public sealed class ComparisonEndToEndTests
 {
     [Fact]

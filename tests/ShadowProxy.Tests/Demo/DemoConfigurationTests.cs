@@ -29,7 +29,7 @@ public sealed class DemoConfigurationTests
         Assert.Equal("Header:X-User-Id", configuration[Migration + "Cohort:From"]);
         Assert.Equal(["$.meta.requestId", "$.version"], Values(configuration, Migration + "Diff:IgnoreJsonPaths"));
 
-        // The timestamp is left to the noise probe, and the diff-rate gate is a real one (SPEC §9).
+        // The timestamp is left to the noise probe, and the diff-rate gate is a real one (docs/comparison.md#the-noise-probe).
         Assert.Equal("true", configuration[Migration + "Diff:NoiseProbe:Enabled"]);
         Assert.Equal("0.02", configuration[Migration + "Ramp:Gates:MaxDiffRate"]);
         Assert.Equal(["Date", "Server"], Values(configuration, Migration + "Diff:IgnoreHeaders"));

@@ -4,7 +4,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Fleet;
 
-/// <summary>SPEC §3 "same on every process": two proxy processes and one in-process instance route every user alike.</summary>
+/// <summary>docs/configuration.md#cohort "same on every process": two proxy processes and one in-process instance route every user alike.</summary>
 public sealed class FleetCohortTests
 {
     [Fact]

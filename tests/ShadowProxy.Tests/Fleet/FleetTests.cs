@@ -8,7 +8,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Fleet;
 
-/// <summary>SPEC §8 with three in-process instances on one real redis-server.</summary>
+/// <summary>docs/architecture.md#fleet-mode with three in-process instances on one real redis-server.</summary>
 public sealed class FleetTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
     private const string Stages = "ShadowProxy:Migrations:orders:Ramp:Stages:";

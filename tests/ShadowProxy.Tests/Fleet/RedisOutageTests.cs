@@ -5,7 +5,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Fleet;
 
-/// <summary>SPEC §8 "if Redis is unreachable": its own redis-server, killed and restarted mid-run.</summary>
+/// <summary>docs/architecture.md#fleet-mode "if Redis is unreachable": its own redis-server, killed and restarted mid-run.</summary>
 public sealed class RedisOutageTests
 {
     [Fact]

@@ -5,7 +5,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Fleet;
 
 /// <summary>
-/// SPEC §13: the live counters, the side-by-side report and the rate history are the same through every
+/// docs/architecture.md#fleet-mode: the live counters, the side-by-side report and the rate history are the same through every
 /// instance of a fleet, and survive restarting all of them; in SQLite mode they survive a restart too.
 /// </summary>
 public sealed class SharedCountersTests

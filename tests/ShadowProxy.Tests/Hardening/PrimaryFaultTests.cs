@@ -27,7 +27,7 @@ public enum ClientSees
 }
 
 /// <summary>
-/// SPEC §3 failover under faults of the primary: the candidate serves every request (weight 100,
+/// docs/configuration.md#failover failover under faults of the primary: the candidate serves every request (weight 100,
 /// Failover on, Candidate:Timeout 1 s). A fault before the status line fails over to legacy; once the
 /// headers went to the client there is nothing to fail over to and the response is aborted; a
 /// well-framed answer (even a bomb or invalid JSON) is the candidate's to give. Every failure counts

@@ -6,7 +6,7 @@ using static ShadowProxy.Tests.Hardening.HardeningKit;
 namespace ShadowProxy.Tests.Hardening;
 
 /// <summary>
-/// SPEC §3 under faults of the shadow side: legacy is healthy and serves; the candidate gets the
+/// docs/architecture.md#the-walk-of-one-request under faults of the shadow side: legacy is healthy and serves; the candidate gets the
 /// mirrored copy and misbehaves in every way a backend can. Clients must see exactly legacy's answer,
 /// at legacy's speed; the shadow outcome is counted; the proxy stays healthy and memory bounded.
 /// </summary>

@@ -9,7 +9,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Health;
 
 /// <summary>
-/// <c>/healthz</c> and <c>/readyz</c> as probes, the runbook and <c>curl</c> read them (SPEC §5, §8): one line
+/// <c>/healthz</c> and <c>/readyz</c> as probes, the runbook and <c>curl</c> read them (docs/admin-api.md#outside-apiv1-no-key-needed, docs/architecture.md#fleet-mode): one line
 /// of plain text; readiness 503 while starting, 200 when ready and 200 when degraded, saying why.
 /// </summary>
 public sealed class HealthEndpointsTests

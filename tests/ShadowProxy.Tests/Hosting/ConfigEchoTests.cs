@@ -9,7 +9,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Hosting;
 
 /// <summary>
-/// SPEC §15: <c>/readyz</c> (no key needed), <c>/metrics</c> and the log never repeat configuration
+/// docs/security.md: <c>/readyz</c> (no key needed), <c>/metrics</c> and the log never repeat configuration
 /// values. The probe that found it saw a rejected value inside <c>Admin:ApiKeys</c> on <c>/readyz</c>.
 /// </summary>
 public sealed class ConfigEchoTests

@@ -97,7 +97,7 @@ public sealed class ConfigReloadTests : IAsyncLifetime
         await Eventually.True(() => _admin!.GetStringAsync("/readyz").GetAwaiter().GetResult().Contains("configuration file invalid"),
             "readyz reports the invalid file", TimeSpan.FromSeconds(15));
         var readyz = await _admin!.GetStringAsync("/readyz");
-        // Named by its key, never by its value (SPEC §15).
+        // Named by its key, never by its value (docs/security.md).
         Assert.Contains("ShadowProxy:Migrations:orders:Ramp:Stages[0]:Weight", readyz);
         Assert.DoesNotContain("120", readyz);
 

@@ -3,7 +3,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Hosting;
 
-/// <summary>SPEC §1: invalid configuration exits with code 2 and a message naming the key.</summary>
+/// <summary>docs/configuration.md#validation-and-exit-codes: invalid configuration exits with code 2 and a message naming the key.</summary>
 public sealed class ConfigValidationTests
 {
     private const string Valid = """

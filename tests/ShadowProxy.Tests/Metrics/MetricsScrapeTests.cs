@@ -5,7 +5,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Metrics;
 
-/// <summary>SPEC §7 on a real scrape: exact counter values per label set after known traffic.</summary>
+/// <summary>docs/metrics.md on a real scrape: exact counter values per label set after known traffic.</summary>
 public sealed class MetricsScrapeTests
 {
     private const string Migration = "orders";
@@ -134,7 +134,7 @@ public sealed class MetricsScrapeTests
         Assert.True(scrape.Value("process_start_time_seconds") > 0);
 
         // No raw path, query or id ever becomes a label value.
-        // status and gate (SPEC §13) take their values from fixed enums; the runtime meter's error_type
+        // status and gate (docs/metrics.md#migration-state) take their values from fixed enums; the runtime meter's error_type
         // (exception type names) and gc_heap_generation (gen0 ... poh) from sets the program bounds.
         var allowed = new HashSet<string> { "migration", "backend", "code", "outcome", "result", "trigger", "le", "generation", "status", "gate", "error_type", "gc_heap_generation" };
         foreach (var sample in scrape.Samples)

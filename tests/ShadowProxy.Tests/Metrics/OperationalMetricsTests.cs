@@ -5,7 +5,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Metrics;
 
-/// <summary>SPEC §13 gauges: status, stage, gates, store degraded, configuration valid; as a scrape shows them.</summary>
+/// <summary>docs/metrics.md#migration-state gauges: status, stage, gates, store degraded, configuration valid; as a scrape shows them.</summary>
 public sealed class OperationalMetricsTests
 {
     [Fact]

@@ -8,7 +8,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Migrations;
 
-/// <summary>SPEC §5–§6 end to end: commands through the admin API, automatic rollback, restarts.</summary>
+/// <summary>docs/admin-api.md, docs/configuration.md#ramp end to end: commands through the admin API, automatic rollback, restarts.</summary>
 public sealed class RampIntegrationTests
 {
     [Fact]

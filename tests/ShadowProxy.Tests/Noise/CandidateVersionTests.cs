@@ -5,7 +5,7 @@ using static ShadowProxy.Tests.Noise.NoiseInForceTests;
 
 namespace ShadowProxy.Tests.Noise;
 
-/// <summary>SPEC §9: renames and candidate versions end to end, on real Kestrel backends.</summary>
+/// <summary>docs/comparison.md#candidate-versions: renames and candidate versions end to end, on real Kestrel backends.</summary>
 public sealed class CandidateVersionTests
 {
     private const string Summary = "/api/v1/migrations/orders/diffs/summary";

@@ -6,7 +6,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Noise;
 
-/// <summary>SPEC §9: noise flags reflect the rules in force now, for counts recorded before them and after a restart.</summary>
+/// <summary>docs/comparison.md#noise: noise flags reflect the rules in force now, for counts recorded before them and after a restart.</summary>
 public sealed class NoiseInForceTests
 {
     private const string Summary = "/api/v1/migrations/orders/diffs/summary";

@@ -8,7 +8,7 @@ using static ShadowProxy.Tests.Noise.NoiseInForceTests;
 
 namespace ShadowProxy.Tests.Noise;
 
-/// <summary>SPEC §9: the noise probe learns where legacy disagrees with itself, and the diff-rate gate counts only the rest.</summary>
+/// <summary>docs/comparison.md#the-noise-probe: the noise probe learns where legacy disagrees with itself, and the diff-rate gate counts only the rest.</summary>
 public sealed class NoiseProbeTests
 {
     private const int Requests = 80;

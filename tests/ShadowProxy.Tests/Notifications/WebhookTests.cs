@@ -8,7 +8,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Notifications;
 
 /// <summary>
-/// SPEC §13 webhooks, received by a real Kestrel receiver: the evidence of each decision arrives, in
+/// docs/configuration.md#notifications webhooks, received by a real Kestrel receiver: the evidence of each decision arrives, in
 /// JSON and Slack form; deliveries are retried and counted; a receiver that hangs never holds back a rollback.
 /// </summary>
 public sealed class WebhookTests

@@ -12,7 +12,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Observability;
 
-/// <summary>SPEC §7 traces: the client's spans, the primary's, and the shadow as its own linked root.</summary>
+/// <summary>docs/metrics.md#traces traces: the client's spans, the primary's, and the shadow as its own linked root.</summary>
 public sealed class TracingTests
 {
     [Fact]

@@ -7,7 +7,7 @@ using ShadowProxy.Tests.Shadow;
 
 namespace ShadowProxy.Tests.Proxy;
 
-/// <summary>SPEC §3 failover: an idempotent request the candidate fails is answered by legacy.</summary>
+/// <summary>docs/configuration.md#failover failover: an idempotent request the candidate fails is answered by legacy.</summary>
 public sealed class FailoverTests
 {
     [Fact]

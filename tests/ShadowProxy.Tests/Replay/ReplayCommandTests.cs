@@ -10,7 +10,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Replay;
 
 /// <summary>
-/// <c>shadowctl replay</c> end to end (SPEC §11): traffic recorded through a real proxy, then replayed against real
+/// <c>shadowctl replay</c> end to end (docs/admin-api.md#replay-corpus): traffic recorded through a real proxy, then replayed against real
 /// builds under test, through the proxy and from its HAR export with the recording proxy stopped.
 /// </summary>
 public sealed class ReplayCommandTests(ReplayCommandTests.RecordedCorpus corpus) : IClassFixture<ReplayCommandTests.RecordedCorpus>

@@ -7,7 +7,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Replay;
 
 /// <summary>
-/// The replay corpus (SPEC §11) through a real proxy, in both stores: bounded per endpoint with the newest kept,
+/// The replay corpus (docs/admin-api.md#replay-corpus) through a real proxy, in both stores: bounded per endpoint with the newest kept,
 /// redacted before it is stored, served as JSON and as valid HAR 1.2, and still there after a restart.
 /// </summary>
 public sealed class ReplayCorpusTests(RedisFixture redis) : IClassFixture<RedisFixture>

@@ -6,7 +6,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Replay;
 
-/// <summary>The noise probe's learned noise (SPEC §9) travels in the export and a replay judges by it (SPEC §11).</summary>
+/// <summary>The noise probe's learned noise (docs/comparison.md#the-noise-probe) travels in the export and a replay judges by it (docs/admin-api.md#replay-corpus).</summary>
 public sealed class ReplayProbeNoiseTests
 {
     [Fact]

@@ -7,7 +7,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Shadow;
 
 /// <summary>
-/// SPEC §14 end to end: real backends, real load. The candidate stalls and the shadows it holds open
+/// docs/configuration.md#shadow end to end: real backends, real load. The candidate stalls and the shadows it holds open
 /// slow the legacy backend (here: a resource both share, such as a database, one unit per open
 /// candidate request); the adaptive limit falls, refused shadows count as dropped, and comparisons go
 /// on at the floor. No timing is asserted: each step waits for its condition.

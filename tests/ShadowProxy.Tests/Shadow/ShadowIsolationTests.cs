@@ -8,7 +8,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Shadow;
 
 /// <summary>
-/// SPEC §3: a slow, hanging, failing or unreachable shadow backend changes neither the client's
+/// docs/architecture.md#the-walk-of-one-request: a slow, hanging, failing or unreachable shadow backend changes neither the client's
 /// status, nor body, nor waits; overflow beyond MaxInFlight is dropped and counted.
 /// </summary>
 public sealed class ShadowIsolationTests

@@ -6,7 +6,7 @@ using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Triage;
 
-/// <summary>SPEC §16 end to end, with real Kestrel backends: severity, grouping by cause, array order, the gate's severity.</summary>
+/// <summary>docs/comparison.md#arrays end to end, with real Kestrel backends: severity, grouping by cause, array order, the gate's severity.</summary>
 public sealed class TriageEndToEndTests
 {
     private static readonly string[] FiveEndpoints = ["/orders", "/users/me", "/catalog/items", "/carts/current/lines", "/health/deep/check/now"];

@@ -472,7 +472,7 @@ const SUMMARY_HEADS = {
   endpoint: [['Severity'], ['Endpoint'], ['Path'], ['Kind'], ['Count', 'num'], ['Rate', 'num'], ['Noise'], ['Version'], ['Last seen'], ['Actions', 'sr-only']],
 };
 
-// The candidate versions seen (SPEC §9), newest first, as choices of the version filter.
+// The candidate versions seen (docs/comparison.md#candidate-versions), newest first, as choices of the version filter.
 async function loadVersions() {
   const list = await guarded(() => api(migrationPath('/versions')));
   if (!list) return;

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace ShadowProxy.Storage.Redis;
 
 /// <summary>
-/// The one multiplexer of the process, with the key names of SPEC §8 under <see cref="RedisStoreOptions.KeyPrefix"/>.
+/// The one multiplexer of the process, with the key names of fleet mode (docs/architecture.md#fleet-mode) under <see cref="RedisStoreOptions.KeyPrefix"/>.
 /// It never blocks start-up on an unreachable Redis: the multiplexer keeps reconnecting in the background,
 /// and commands fail fast (no backlog) while it is down, so that callers can answer 503 at once.
 /// </summary>

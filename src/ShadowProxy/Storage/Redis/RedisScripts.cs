@@ -233,7 +233,7 @@ internal static class RedisScripts
         return result
         """;
     /// <summary>
-    /// Adds a batch's per-version counts (SPEC §9) under <c>diff:{m}:</c>: <c>vv</c> (version → "first-ms last-ms
+    /// Adds a batch's per-version counts (docs/comparison.md#candidate-versions) under <c>diff:{m}:</c>: <c>vv</c> (version → "first-ms last-ms
     /// comparisons diffs"), <c>ve</c> (version⇥hour⇥endpoint → comparisons), <c>vc</c> (version⇥hour⇥endpoint⇥path⇥kind
     /// → count), <c>rn</c> (endpoint⇥path → candidate path of a renamed key). Bounded: versions beyond b.maxVersions
     /// count as b.o; new <c>vc</c>/<c>ve</c>/<c>rn</c> fields beyond b.maxRows are not added. ARGV[1]: the batch as JSON.

@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace ShadowProxy.Storage.Redis;
 
 /// <summary>
-/// Shared counters (SPEC §13): one hash per migration (<c>counters:{name}</c>, HINCRBY per counter, in
+/// Shared counters (docs/architecture.md#fleet-mode): one hash per migration (<c>counters:{name}</c>, HINCRBY per counter, in
 /// batches of <see cref="MaxFieldsPerCall"/>) kept 30 days after its last write like the diffs, and the
 /// rate history as one short string per time slot (<c>history:{name}:{slot}</c>, SET NX, expiring after
 /// the span it covers), read back with one MGET.

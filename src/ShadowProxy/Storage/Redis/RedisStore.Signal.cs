@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace ShadowProxy.Storage.Redis;
 
 /// <remarks>
-/// SPEC §9 keys: per-version counts under <c>diff:{m}:</c> (see <see cref="RedisScripts.WriteVersions"/>), the declared
+/// Noise and version keys (docs/comparison.md#candidate-versions): per-version counts under <c>diff:{m}:</c> (see <see cref="RedisScripts.WriteVersions"/>), the declared
 /// version at <c>version:{m}</c>, probe noise at <c>probe:{m}</c> (hash endpoint → JSON array of folded paths).
 /// The per-version counts are written right after the batch's counters, by a script of their own.
 /// </remarks>

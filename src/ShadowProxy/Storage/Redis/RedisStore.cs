@@ -9,7 +9,7 @@ using StackExchange.Redis;
 namespace ShadowProxy.Storage.Redis;
 
 /// <summary>
-/// Fleet mode's store (SPEC §8): ramp state, audit, noise marks and diffs in one Redis, shared by every
+/// Fleet mode's store (docs/architecture.md#fleet-mode): ramp state, audit, noise marks and diffs in one Redis, shared by every
 /// instance. A ramp state is a versioned record written by compare-and-set on its version and published
 /// on the <see cref="StateChannel"/> in the same script; noise marks are published on <see cref="NoiseChannel"/>.
 /// </summary>

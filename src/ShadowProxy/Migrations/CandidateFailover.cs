@@ -3,13 +3,14 @@ using Polly.CircuitBreaker;
 using Polly.Fallback;
 using ShadowProxy.Core.Configuration;
 
-namespace ShadowProxy.Proxy;
+namespace ShadowProxy.Migrations;
 
 /// <summary>
-/// SPEC §3 failover for one migration's candidate, as a Polly pipeline: a fallback to the legacy
+/// Failover (docs/configuration.md#failover) for one migration's candidate, as a Polly pipeline: a fallback to the legacy
 /// backend around a circuit breaker around the candidate attempt. A failed attempt (connection
 /// error, timeout, 5xx) is answered by legacy once; while the breaker is open, candidate-chosen
-/// traffic goes straight to legacy.
+/// traffic goes straight to legacy. The breaker's state is the migration's; each request brings its
+/// own <see cref="IFailoverCall"/>: what the attempt and the fallback do.
 /// </summary>
 internal sealed class CandidateFailover
 {
@@ -26,7 +27,9 @@ internal sealed class CandidateFailover
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result == AttemptResult.Failed || args.Outcome.Exception is BrokenCircuitException),
                 FallbackAction = async args =>
                 {
-                    await args.Context.Properties.GetValue(CallKey, null)!.FallBackAsync().ConfigureAwait(false);
+                    // An exception here can only be the breaker's: it refused the attempt, the candidate was never called.
+                    var attempted = args.Outcome.Exception is null;
+                    await args.Context.Properties.GetValue(CallKey, null)!.FallBackAsync(attempted).ConfigureAwait(false);
                     return Outcome.FromResult(AttemptResult.FellBack);
                 },
             })
@@ -61,12 +64,13 @@ internal sealed class CandidateFailover
     }
 }
 
-/// <summary>One request under failover: the candidate attempt and what legacy does when it fails.</summary>
+/// <summary>One request under failover: the candidate attempt, and the legacy call when it fails.</summary>
 internal interface IFailoverCall
 {
     ValueTask<AttemptResult> AttemptAsync();
 
-    ValueTask FallBackAsync();
+    /// <param name="attempted">False when the breaker refused the attempt (the candidate was never called).</param>
+    ValueTask FallBackAsync(bool attempted);
 }
 
 internal enum AttemptResult

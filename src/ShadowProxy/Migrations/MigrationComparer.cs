@@ -3,7 +3,7 @@ using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Noise;
 using ShadowProxy.Core.Redaction;
 
-namespace ShadowProxy.Comparison;
+namespace ShadowProxy.Migrations;
 
 /// <summary>
 /// One migration's comparison rules, compiled once: the diff engine, the redactor, and the noise rules in

@@ -1,6 +1,6 @@
 using ShadowProxy.Core.Buffers;
 
-namespace ShadowProxy.Proxy;
+namespace ShadowProxy.Capture;
 
 /// <summary>A request body kept whole in a pooled buffer (<see cref="CappedBuffer.ReadAsync"/>), opened again for each attempt (failover).</summary>
 internal static class BufferedBody

@@ -2,7 +2,7 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
 using ShadowProxy.Core.Buffers;
 
-namespace ShadowProxy.Proxy;
+namespace ShadowProxy.Capture;
 
 /// <summary>
 /// Write-through wrapper of the response body: every byte goes to the client at once (streaming and

@@ -1,6 +1,6 @@
 using ShadowProxy.Core.Buffers;
 
-namespace ShadowProxy.Proxy;
+namespace ShadowProxy.Capture;
 
 /// <summary>
 /// Wraps the client's request body so that what the primary reads is also copied into a capped

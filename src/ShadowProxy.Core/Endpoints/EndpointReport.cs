@@ -1,35 +1,35 @@
 using System.Collections.Concurrent;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Diff;
-using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Storage;
-using ShadowProxy.Migrations;
 
-namespace ShadowProxy.Comparison;
+namespace ShadowProxy.Core.Endpoints;
 
 /// <summary>
 /// Legacy vs candidate side by side per endpoint, from the mirrored traffic since start: both
 /// backends answered the same requests, so their error rates and latencies compare like for like.
 /// Bounded: past <see cref="MaxEndpoints"/> per migration, further endpoints count as "(other)".
+/// Fed by the host's outcome recorder, the one place every outcome is counted.
 /// </summary>
-internal sealed class EndpointReport : IComparisonSink
+public sealed class EndpointReport
 {
     public const int MaxEndpoints = 500;
     public const string OtherEndpoint = "(other)";
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, EndpointTally>> _byMigration = new(StringComparer.OrdinalIgnoreCase);
 
-    public EndpointReport(ComparisonQueue queue) =>
-        queue.ShadowFailed += (migration, method, routeTemplate, path, backend, response) =>
-            Tally(migration, EndpointTemplate.Create(method, routeTemplate, path)).Record(backend, response);
+    /// <summary>A shadow call that ended without a response to compare: it counts for its backend's side only.</summary>
+    public void RecordFailure(string migration, string endpoint, Backend backend, CapturedResponse failure) =>
+        Tally(migration, endpoint).Record(backend, failure);
 
-    public void OnCompared(MigrationRuntime migration, ShadowExchange exchange, string endpoint, ComparisonResult result)
+    /// <summary>A compared pair: both sides, and its verdict (<paramref name="severity"/>: the most severe difference of a diff).</summary>
+    public void RecordComparison(string migration, string endpoint, CapturedResponse legacy, CapturedResponse candidate, ComparisonOutcome outcome, DiffSeverity? severity)
     {
-        var tally = Tally(exchange.Migration, endpoint);
-        tally.Record(Backend.Legacy, exchange.Legacy);
-        tally.Record(Backend.Candidate, exchange.Candidate);
-        tally.RecordComparison(result.Outcome, result.Outcome == ComparisonOutcome.Diff ? migration.Comparer.Engine.Severity.MostSevere(result) : null);
+        var tally = Tally(migration, endpoint);
+        tally.Record(Backend.Legacy, legacy);
+        tally.Record(Backend.Candidate, candidate);
+        tally.RecordComparison(outcome, severity);
     }
 
     public IReadOnlyList<EndpointRow> Rows(string migration) =>
@@ -103,7 +103,7 @@ internal sealed class EndpointReport : IComparisonSink
         private long _diffs;
         private long _noise;
 
-        // Comparisons that differ, by their most severe difference (SPEC §16): breaking, risky, cosmetic.
+        // Comparisons that differ, by their most severe difference (docs/comparison.md#severity): breaking, risky, cosmetic.
         private readonly long[] _bySeverity = new long[3];
 
         public BackendTally Legacy { get; } = new();
@@ -225,19 +225,4 @@ internal sealed class EndpointReport : IComparisonSink
 
         private static double? Ms(TimeSpan? value) => value is { } v ? Math.Round(v.TotalMilliseconds, 2) : null;
     }
-}
-
-/// <summary>One backend's side of a report row; latencies in milliseconds.</summary>
-internal sealed record BackendSide(long Requests, long Errors, double? ErrorRate, double? P50Ms, double? P95Ms, double? P99Ms);
-
-internal sealed record EndpointRow(string Endpoint, BackendSide Legacy, BackendSide Candidate, long Comparisons, long Diffs, long Noise, double? DiffRate)
-{
-    /// <summary>Of <see cref="Diffs"/>, comparisons whose most severe difference is breaking (SPEC §16).</summary>
-    public long Breaking { get; init; }
-
-    /// <summary>Of <see cref="Diffs"/>, comparisons whose most severe difference is risky.</summary>
-    public long Risky { get; init; }
-
-    /// <summary>Of <see cref="Diffs"/>, comparisons whose differences are all cosmetic.</summary>
-    public long Cosmetic { get; init; }
 }

@@ -3,11 +3,11 @@ using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Shadow;
 using ShadowProxy.Metrics;
 
-namespace ShadowProxy.Shadow;
+namespace ShadowProxy.Migrations;
 
 /// <summary>
-/// The shadow limit of one migration (SPEC §14): with <c>Shadow:Adaptive</c>, a
-/// <see cref="ShadowLimitController"/> fed every tick by <see cref="ShadowBudgetTicker"/> with the
+/// The shadow limit of one migration (docs/configuration.md#shadow): with <c>Shadow:Adaptive</c>, a
+/// <see cref="ShadowLimitController"/> fed every tick (four times a second) with the
 /// primary's latencies (recorded on the request path: one lock-free increment) and the shadows'
 /// load; without it, <c>MaxInFlight</c>. The request path reads the limit with one volatile read.
 /// </summary>
@@ -44,7 +44,7 @@ internal sealed class ShadowBudget
     /// <summary>A shadow refused because the limit was reached.</summary>
     public void CountRefused() => Interlocked.Increment(ref _refused);
 
-    /// <summary>One sampling tick (<see cref="ShadowBudgetTicker"/>).</summary>
+    /// <summary>One sampling tick.</summary>
     public void Tick(int inFlight)
     {
         lock (_gate)

@@ -4,15 +4,15 @@ using ShadowProxy.Core.Buffers;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
-namespace ShadowProxy.Proxy;
+namespace ShadowProxy.Capture;
 
 /// <summary>
 /// The upstream request exactly as the primary got it: captured at the end of the route's request
 /// transforms (header copy, route transforms, Host, <c>X-Forwarded-*</c>/<c>Forwarded</c> set by the
-/// proxy, client-sent marker and <c>Connection</c>-named headers already gone, see
-/// <see cref="UpstreamTransforms"/>). Every copy sent elsewhere (the shadow, a noise probe) is made
+/// proxy, client-sent marker and <c>Connection</c>-named headers already gone: the proxy's own
+/// request transforms). Every copy sent elsewhere (the shadow, a noise probe) is made
 /// from it by <see cref="CreateCopy"/>, so no copy can differ from the primary by more than its
-/// destination, its body framing and the one marker (SPEC §15).
+/// destination, its body framing and the one marker (docs/security.md).
 /// </summary>
 internal sealed class UpstreamRequest
 {

@@ -1,9 +1,9 @@
 using ShadowProxy.Tests.Infrastructure;
 
-namespace ShadowProxy.Tests.Proxy;
+namespace ShadowProxy.Tests.Capture;
 
 /// <summary>
-/// SPEC §15, as a hostile client sees the data path: a client cannot speak for the proxy, and the
+/// docs/security.md, as a hostile client sees the data path: a client cannot speak for the proxy, and the
 /// shadow copy is the upstream request the primary got, plus the marker. Sent on raw sockets, so the
 /// headers reach the proxy exactly as written.
 /// </summary>

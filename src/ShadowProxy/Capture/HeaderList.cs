@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 
-namespace ShadowProxy.Shadow;
+namespace ShadowProxy.Capture;
 
 /// <summary>
 /// Headers as the comparison sees them: one entry per name, repeated values joined with ", ". The
@@ -35,6 +35,13 @@ internal static class HeaderList
         return list;
     }
 
+    /// <summary>
+    /// The headers of a message sent upstream, copied only when something reads them (a stored sample): most
+    /// comparisons never do, so they are not copied per request.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Lazy(HttpRequestMessage message) =>
+        new LazyHeaders(message.Headers, message.Content?.Headers);
+
     private static void Append(List<KeyValuePair<string, string>> list, HttpHeaders source)
     {
         foreach (var header in source.NonValidated)
@@ -42,5 +49,20 @@ internal static class HeaderList
             // HeaderStringValues.ToString joins with ", ", as Separator.
             list.Add(new(header.Key, header.Value.ToString()));
         }
+    }
+
+    private sealed class LazyHeaders(HttpHeaders headers, HttpHeaders? contentHeaders) : IReadOnlyList<KeyValuePair<string, string>>
+    {
+        private List<KeyValuePair<string, string>>? _list;
+
+        private List<KeyValuePair<string, string>> List => _list ??= Copy(headers, contentHeaders);
+
+        public int Count => List.Count;
+
+        public KeyValuePair<string, string> this[int index] => List[index];
+
+        public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => List.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

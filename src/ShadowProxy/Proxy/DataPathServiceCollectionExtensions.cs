@@ -1,0 +1,28 @@
+using ShadowProxy.Comparison;
+using ShadowProxy.Core.Endpoints;
+using ShadowProxy.Outcomes;
+using ShadowProxy.Shadow;
+
+namespace ShadowProxy.Proxy;
+
+/// <summary>The services of the data path: its steps (cohort, failover, shadow), the comparison queue and the outcome recorder with its sinks.</summary>
+internal static class DataPathServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the data path. The comparison workers are the host's to add (after the services whose final
+    /// flush must see their last comparisons), as are further <see cref="IOutcomeSink"/>s.
+    /// </summary>
+    public static IServiceCollection AddShadowDataPath(this IServiceCollection services)
+    {
+        services.AddSingleton<CohortSelector>();
+        services.AddSingleton<FailoverForwarder>();
+        services.AddSingleton<ShadowHttpClients>();
+        services.AddSingleton<ShadowDispatcher>();
+        services.AddHostedService<ShadowBudgetTicker>();
+        services.AddSingleton<ComparisonQueue>();
+        services.AddSingleton<EndpointReport>();
+        services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<IOutcomeSink, DiffStoreSink>();
+        return services;
+    }
+}
