@@ -21,6 +21,10 @@ internal static class DataPathServiceCollectionExtensions
         services.AddHostedService<ShadowBudgetTicker>();
         services.AddSingleton<ComparisonQueue>();
         services.AddSingleton<EndpointReport>();
+        services.AddSingleton<EndpointInventory>();
+
+        // The sample sink is optional: schema inference registers one (docs/architecture.md#the-walk-of-one-request).
+        services.AddSingleton(sp => new EndpointSampler(sp.GetRequiredService<EndpointInventory>(), sp.GetService<IEndpointSampleSink>()));
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<IOutcomeSink, DiffStoreSink>();
         return services;
