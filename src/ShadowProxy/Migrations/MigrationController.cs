@@ -76,6 +76,12 @@ internal sealed partial class MigrationController(
     {
         var now = time.GetUtcNow();
         var options = migration.Current.Options;
+        if (options.IsAudit)
+        {
+            // An audit has no candidate to judge: no gates, no ramp (its weight is 0 whatever the state says).
+            return;
+        }
+
         var window = migration.GateSnapshot(now);
         if (fleet is not null)
         {
