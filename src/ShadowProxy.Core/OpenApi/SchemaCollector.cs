@@ -20,6 +20,8 @@ public sealed class SchemaCollector(SchemaLimits limits) : IEndpointSampleSink
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 256 };
 
     private readonly ConcurrentDictionary<string, MigrationSamples> _migrations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _gate = new();
+    private int _migrationCount;
 
     public SchemaCollector()
         : this(new SchemaLimits())
@@ -29,7 +31,7 @@ public sealed class SchemaCollector(SchemaLimits limits) : IEndpointSampleSink
     public SchemaLimits Limits { get; } = limits;
 
     public bool WantsSample(string migration, string endpoint, int status) =>
-        _migrations.TryGetValue(migration, out var samples) ? samples.Wants(endpoint, status) : _migrations.Count < MaxMigrations;
+        _migrations.TryGetValue(migration, out var samples) ? samples.Wants(endpoint, status) : Volatile.Read(ref _migrationCount) < MaxMigrations;
 
     public void Add(string migration, string endpoint, int status, EndpointSample sample)
     {
@@ -59,10 +61,25 @@ public sealed class SchemaCollector(SchemaLimits limits) : IEndpointSampleSink
         return _migrations.TryGetValue(migration, out var samples) ? samples.Retain(keep) : 0;
     }
 
-    private MigrationSamples? Migration(string migration) =>
-        _migrations.TryGetValue(migration, out var samples) ? samples
-        : _migrations.Count < MaxMigrations ? _migrations.GetOrAdd(migration, _ => new MigrationSamples(Limits))
-        : null;
+    private MigrationSamples? Migration(string migration)
+    {
+        if (_migrations.TryGetValue(migration, out var samples))
+        {
+            return samples;
+        }
+
+        lock (_gate)
+        {
+            if (_migrations.TryGetValue(migration, out samples) || _migrationCount >= MaxMigrations)
+            {
+                return samples;
+            }
+
+            _migrations[migration] = samples = new MigrationSamples(Limits);
+            Volatile.Write(ref _migrationCount, _migrationCount + 1);
+            return samples;
+        }
+    }
 
     private ParsedBody Parse(ReadOnlyMemory<byte> body, string? contentType)
     {
