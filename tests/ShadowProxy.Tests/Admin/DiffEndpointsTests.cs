@@ -10,9 +10,9 @@ using ShadowProxy.Admin;
 using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
+using ShadowProxy.Hosting;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
-using ShadowProxy.Storage;
 using ShadowProxy.Tests.Storage;
 using static ShadowProxy.Tests.Storage.Records;
 
