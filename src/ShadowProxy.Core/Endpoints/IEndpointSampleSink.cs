@@ -16,9 +16,16 @@ public interface IEndpointSampleSink
     void Add(string migration, string endpoint, int status, EndpointSample sample);
 }
 
-/// <summary>The bodies of one exchange, each capped in size by the capture; content types as sent.</summary>
+/// <summary>The bodies of one exchange, each capped in size by the capture and free of Content-Encoding; content types as sent.</summary>
 public readonly record struct EndpointSample(
     ReadOnlyMemory<byte> RequestBody,
     string? RequestContentType,
     ReadOnlyMemory<byte> ResponseBody,
-    string? ResponseContentType);
+    string? ResponseContentType)
+{
+    /// <summary>
+    /// The request's path and query as the client sent them (<c>/api/orders/42?expand=lines</c>), or null: the values of
+    /// the template's path parameters and the query parameters, whose types inference learns from the sampled requests.
+    /// </summary>
+    public string? Target { get; init; }
+}

@@ -26,6 +26,7 @@ internal static class AdminEndpoints
             api.MapMigrationEndpoints();
             api.MapReportEndpoints();
             api.MapInventoryEndpoints();
+            api.MapLearnedOpenApiEndpoints();
             api.MapDiffEndpoints();
             api.MapNoiseEndpoints();
             api.MapExchangeEndpoints();

@@ -1,5 +1,6 @@
 using ShadowProxy.Comparison;
 using ShadowProxy.Core.Endpoints;
+using ShadowProxy.Core.OpenApi;
 using ShadowProxy.Outcomes;
 using ShadowProxy.Shadow;
 
@@ -21,9 +22,11 @@ internal static class DataPathServiceCollectionExtensions
         services.AddHostedService<ShadowBudgetTicker>();
         services.AddSingleton<ComparisonQueue>();
         services.AddSingleton<EndpointReport>();
+        services.AddSingleton(_ => new SchemaCollector());
+        services.AddSingleton<IEndpointSampleSink>(provider => provider.GetRequiredService<SchemaCollector>());
         services.AddSingleton<EndpointInventory>();
 
-        // The sample sink is optional: schema inference registers one (docs/architecture.md#the-walk-of-one-request).
+        // The sample sink (schema inference, above) is optional to the sampler: without one it copies nothing.
         services.AddSingleton(sp => new EndpointSampler(sp.GetRequiredService<EndpointInventory>(), sp.GetService<IEndpointSampleSink>()));
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<IOutcomeSink, DiffStoreSink>();

@@ -58,7 +58,10 @@ internal sealed class EndpointSampler(EndpointInventory inventory, IEndpointSamp
 
         var sample = new EndpointSample(
             Copy(requestCopy), context.Request.ContentType,
-            Copy(responseCopy), context.Response.ContentType);
+            Copy(responseCopy), context.Response.ContentType)
+        {
+            Target = string.Concat(context.Request.Path.Value, context.Request.QueryString.Value),
+        };
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.Sink.Add(state.Migration, state.Endpoint, state.Status, state.Sample),
             new Pending(sink, migration, endpoint, status, sample), preferLocal: false);
     }

@@ -7,11 +7,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ShadowProxy.Admin;
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
+using ShadowProxy.Hosting;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
-using ShadowProxy.Storage;
 using ShadowProxy.Tests.Storage;
 using static ShadowProxy.Tests.Storage.Records;
 
