@@ -94,3 +94,28 @@ internal sealed record BackendSide(long Requests, long Errors, double? ErrorRate
 internal sealed record CommandBody(string? Reason, decimal? Weight = null);
 
 internal sealed record NoiseBody(string Path, string? Endpoint, string? Reason);
+
+internal sealed record EndpointInventory(string Migration, DateTimeOffset GeneratedAt, long Requests, bool Learning, IReadOnlyList<InventoryEndpoint> Endpoints);
+
+internal sealed record InventoryEndpoint(
+    string Method,
+    string Template,
+    long Requests,
+    double Share,
+    IReadOnlyDictionary<string, long>? StatusClasses,
+    IReadOnlyList<InventoryStatus>? Statuses,
+    double? P50Ms,
+    double? P99Ms,
+    IReadOnlyList<InventoryName>? ContentTypes,
+    InventoryBytes? ResponseBytes,
+    IReadOnlyList<InventoryName>? QueryParameters,
+    DateTimeOffset? LastSeen,
+    long Comparisons,
+    double? NonNoiseDiffRate,
+    string Verdict);
+
+internal sealed record InventoryStatus(int Status, long Count);
+
+internal sealed record InventoryName(string Name, long Count);
+
+internal sealed record InventoryBytes(long Mean, long Max);

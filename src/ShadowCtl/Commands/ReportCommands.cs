@@ -5,10 +5,23 @@ using ShadowCtl.Rendering;
 
 namespace ShadowCtl.Commands;
 
-/// <summary><c>report</c> (legacy vs candidate) and <c>audit</c> (who changed what, when and why).</summary>
+/// <summary><c>report</c> (legacy vs candidate), <c>endpoints</c> (the inventory) and <c>audit</c> (who changed what, when and why).</summary>
 internal static class ReportCommands
 {
-    public static IEnumerable<Command> Create(CommandRunner runner) => [Report(runner), Audit(runner)];
+    private static readonly string[] Verdicts = ["matching", "differs", "unseen"];
+
+    public static IEnumerable<Command> Create(CommandRunner runner) => [Report(runner), Endpoints(runner), Audit(runner)];
+
+    private static Command Endpoints(CommandRunner runner)
+    {
+        var name = CommonSymbols.MigrationName();
+        var command = new Command("endpoints", "Every endpoint the migration has seen: traffic, errors, statuses, legacy latency, sizes, query parameters, coverage") { name };
+        return runner.Define(command, async (context, parse, cancellationToken) =>
+        {
+            var response = await context.Client.GetAsync(ApiPaths.Migration(parse.GetRequiredValue(name), "endpoints"), cancellationToken).ConfigureAwait(false);
+            return await context.PrintAsync<EndpointInventory>(response, WriteInventory).ConfigureAwait(false);
+        });
+    }
 
     private static Command Report(CommandRunner runner)
     {
@@ -71,6 +84,27 @@ internal static class ReportCommands
         table.WriteTo(output);
 
         static double? ErrorRate(long errors, long requests) => requests == 0 ? null : (double)errors / requests;
+    }
+
+    private static void WriteInventory(StringBuilder output, EndpointInventory inventory)
+    {
+        var verdicts = inventory.Endpoints.GroupBy(e => e.Verdict).ToDictionary(g => g.Key, g => (Count: g.Count(), Share: g.Sum(e => e.Share)));
+        output.Append($"{inventory.Migration}: {inventory.Endpoints.Count} endpoints, {Format.Number(inventory.Requests)} requests at {Format.Time(inventory.GeneratedAt)}; coverage: "
+            + string.Join(", ", Verdicts.Select(v => $"{v} {verdicts.GetValueOrDefault(v).Count} ({Format.Rate(verdicts.GetValueOrDefault(v).Share)} of traffic)"))
+            + "\n\n");
+        var table = new Table("ENDPOINT", "COVERAGE", "REQUESTS>", "SHARE>", "ERRORS>", "STATUSES", "P50/P99 MS>", "BYTES>", "QUERY", "COMPARED>", "DIFF RATE>");
+        foreach (var e in inventory.Endpoints)
+        {
+            var classes = e.StatusClasses ?? new Dictionary<string, long>();
+            var errors = classes.GetValueOrDefault("4xx") + classes.GetValueOrDefault("5xx") + classes.GetValueOrDefault("error");
+            table.Add($"{e.Method} {e.Template}", e.Verdict, Format.Number(e.Requests), Format.Rate(e.Share), Format.Rate(e.Requests == 0 ? null : (double)errors / e.Requests),
+                string.Join(' ', (e.Statuses ?? []).Select(s => s.Status)), $"{Format.Milliseconds(e.P50Ms)}/{Format.Milliseconds(e.P99Ms)}",
+                e.ResponseBytes is { } bytes ? Format.Number(bytes.Mean) : Format.None,
+                e.QueryParameters is { Count: > 0 } query ? string.Join(',', query.Select(q => q.Name)) : Format.None,
+                Format.Number(e.Comparisons), Format.Rate(e.NonNoiseDiffRate));
+        }
+
+        table.WriteTo(output);
     }
 
     private static void WriteAudit(StringBuilder output, List<AuditView> entries)

@@ -1,9 +1,10 @@
-// ShadowProxy dashboard: sign-in, migration overview and controls, live chart, diff explorer, report, audit.
+// ShadowProxy dashboard: sign-in, migration overview and controls, live chart, diff explorer, report, endpoint inventory, audit.
 // Everything shown comes from the public admin API (/api/v1) with the signed-in key.
 
 import { api, ApiError, probeRole, session } from './api.js';
 import { $, badge, debounce, fill, fmt, h, show } from './dom.js';
 import { drawChart, RateRing } from './chart.js';
+import { EndpointsTab } from './endpoints.js';
 import { renderBody } from './jsonview.js';
 
 const POLL_MS = 3000;
@@ -203,6 +204,8 @@ async function poll() {
       state.rings.get(migration.name).add(now, migration.counters);
     }
     updateMigrations(migrations);
+    // The inventory fills from live traffic while its tab is open.
+    if (state.tab === 'endpoints') await endpointsTab.load(state.selected);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       state.polling = false;
@@ -406,7 +409,9 @@ async function resume() {
 
 // ---------- tabs ----------
 
-const TABS = ['overview', 'diffs', 'report', 'audit'];
+const TABS = ['overview', 'diffs', 'report', 'endpoints', 'audit'];
+const endpointsTab = new EndpointsTab({ meta: $('inventory-meta'), summary: $('inventory-summary'), head: $('inventory-head'), body: $('inventory-body') });
+const loadInventory = () => guarded(() => endpointsTab.load(state.selected));
 
 function selectTab(tab) {
   state.tab = tab;
@@ -423,6 +428,7 @@ function selectTab(tab) {
     loadSummary();
     loadNoise();
   } else if (tab === 'report') loadReport();
+  else if (tab === 'endpoints') loadInventory();
   else if (tab === 'audit') loadAudit(true);
 }
 
