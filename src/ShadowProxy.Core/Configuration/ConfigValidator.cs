@@ -113,8 +113,12 @@ public static class ConfigValidator
         }
 
         ValidateBackend(migration.Legacy, $"{key}:Legacy", errors);
-        ValidateBackend(migration.Candidate, $"{key}:Candidate", errors);
-        if (Uri.Compare(migration.Legacy.Address, migration.Candidate.Address, UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) == 0)
+        if (migration.Candidate is not null)
+        {
+            ValidateBackend(migration.Candidate, $"{key}:Candidate", errors);
+        }
+
+        if (migration.Candidate is not null && Uri.Compare(migration.Legacy.Address, migration.Candidate.Address, UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) == 0)
         {
             errors.Add(new($"{key}:Candidate:Address", "is the same as Legacy:Address"));
         }
@@ -124,6 +128,7 @@ public static class ConfigValidator
         CheckJsonPaths(migration.Redact.JsonPaths, $"{key}:Redact:JsonPaths", errors);
         ValidateRamp(migration.Ramp, $"{key}:Ramp", errors);
         ValidateFailover(migration.Failover, $"{key}:Failover", errors);
+        ValidateEndpoints(migration.Endpoints, $"{key}:Endpoints", errors);
         if (migration.Replay.PerEndpoint is < 0 or > ReplayOptions.MaxPerEndpoint)
         {
             errors.Add(new($"{key}:Replay:PerEndpoint", $"{migration.Replay.PerEndpoint} is outside 0..{ReplayOptions.MaxPerEndpoint} (0 keeps no replay corpus)"));
@@ -131,6 +136,27 @@ public static class ConfigValidator
         if (migration.Cohort.Source is CohortSourceKind.Header or CohortSourceKind.Cookie && string.IsNullOrWhiteSpace(migration.Cohort.Name))
         {
             errors.Add(new($"{key}:Cohort:From", "names no header or cookie"));
+        }
+    }
+
+    private static void ValidateEndpoints(EndpointsOptions endpoints, string key, List<ConfigError> errors)
+    {
+        if (endpoints.Templates.Count > EndpointsOptions.MaxTemplates)
+        {
+            errors.Add(new($"{key}:Templates", $"{endpoints.Templates.Count} templates exceed the limit of {EndpointsOptions.MaxTemplates}"));
+        }
+
+        for (var i = 0; i < endpoints.Templates.Count; i++)
+        {
+            var template = endpoints.Templates[i];
+            if (string.IsNullOrWhiteSpace(template) || template[0] != '/')
+            {
+                errors.Add(new($"{key}:Templates[{i}]", $"'{template}' must start with '/'"));
+            }
+            else if (template.Count(c => c == '{') != template.Count(c => c == '}') || template.Contains('?', StringComparison.Ordinal) && !template.Contains("?}", StringComparison.Ordinal))
+            {
+                errors.Add(new($"{key}:Templates[{i}]", $"'{template}' is not a route template: unbalanced braces or a query string"));
+            }
         }
     }
 

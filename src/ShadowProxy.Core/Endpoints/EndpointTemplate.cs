@@ -76,7 +76,7 @@ public static class EndpointTemplate
             : string.Concat(buffer[..(MaxLength - Overflow.Length)], Overflow);
     }
 
-    /// <summary>True for numbers, UUIDs, hex ids (8+ hex digits with a digit) and long mixed letter-digit tokens.</summary>
+    /// <summary>True for numbers, UUIDs, dates (<c>2024-01-05</c>, with or without a time), hex ids (8+ hex digits with a digit) and long mixed letter-digit tokens.</summary>
     public static bool IsIdLike(ReadOnlySpan<char> segment)
     {
         if (segment.IsEmpty)
@@ -84,7 +84,7 @@ public static class EndpointTemplate
             return false;
         }
 
-        if (segment.IndexOfAnyExceptInRange('0', '9') < 0 || Guid.TryParseExact(segment, "D", out _))
+        if (segment.IndexOfAnyExceptInRange('0', '9') < 0 || Guid.TryParseExact(segment, "D", out _) || IsDate(segment))
         {
             return true;
         }
@@ -100,6 +100,12 @@ public static class EndpointTemplate
 
         return (allHex && hasDigit && segment.Length >= 8) || (allToken && hasDigit && hasLetter && segment.Length >= 16);
     }
+
+    /// <summary><c>yyyy-MM-dd</c>, alone or followed by a time (<c>T…</c>).</summary>
+    private static bool IsDate(ReadOnlySpan<char> segment) =>
+        segment.Length >= 10 && segment[4] == '-' && segment[7] == '-'
+        && segment[..4].IndexOfAnyExceptInRange('0', '9') < 0 && segment[5..7].IndexOfAnyExceptInRange('0', '9') < 0 && segment[8..10].IndexOfAnyExceptInRange('0', '9') < 0
+        && (segment.Length == 10 || segment[10] is 'T' or 't');
 
     /// <summary>A literal route segment keeps the path's spelling; parameters become <c>{name}</c> without constraints or defaults.</summary>
     private static void AppendRouteSegment(ref NameWriter name, ReadOnlySpan<char> route, ReadOnlySpan<char> actual)

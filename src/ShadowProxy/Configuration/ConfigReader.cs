@@ -173,7 +173,7 @@ internal sealed class ConfigReader
 
     private MigrationOptions ReadMigration(Node node)
     {
-        node.Expect(_errors, "Routes", "Legacy", "Candidate", "Shadow", "Diff", "Redact", "Cohort", "Ramp", "Failover", "Replay");
+        node.Expect(_errors, "Routes", "Legacy", "Candidate", "Shadow", "Diff", "Redact", "Cohort", "Ramp", "Failover", "Replay", "Endpoints");
         var cohortNode = node.Child("Cohort");
         cohortNode.Expect(_errors, "From");
         var cohort = new CohortOptions();
@@ -190,7 +190,7 @@ internal sealed class ConfigReader
                 ? node.Child("Routes").Items().Select(ReadRoute).ToList()
                 : [],
             Legacy = ReadBackend(node.Child("Legacy")),
-            Candidate = ReadBackend(node.Child("Candidate")),
+            Candidate = node.Child("Candidate").Exists ? ReadBackend(node.Child("Candidate")) : null,
             Shadow = ReadShadow(node.Child("Shadow")),
             Diff = ReadDiff(node.Child("Diff")),
             Redact = ReadRedact(node.Child("Redact")),
@@ -198,6 +198,7 @@ internal sealed class ConfigReader
             Ramp = ReadRamp(node.Child("Ramp")),
             Failover = ReadFailover(node.Child("Failover")),
             Replay = ReadReplay(node.Child("Replay")),
+            Endpoints = ReadEndpoints(node.Child("Endpoints")),
         };
     }
 
@@ -406,6 +407,17 @@ internal sealed class ConfigReader
     {
         node.Expect(_errors, "PerEndpoint");
         return new ReplayOptions { PerEndpoint = Int(node.Child("PerEndpoint")) ?? new ReplayOptions().PerEndpoint };
+    }
+
+    private EndpointsOptions ReadEndpoints(Node node)
+    {
+        node.Expect(_errors, "Templates", "Learn");
+        var defaults = new EndpointsOptions();
+        return new EndpointsOptions
+        {
+            Templates = StringList(node.Child("Templates")) ?? defaults.Templates,
+            Learn = Bool(node.Child("Learn")) ?? defaults.Learn,
+        };
     }
 
     private bool Required(Node node, string what)

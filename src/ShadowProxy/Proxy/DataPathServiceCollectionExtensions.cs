@@ -22,8 +22,12 @@ internal static class DataPathServiceCollectionExtensions
         services.AddHostedService<ShadowBudgetTicker>();
         services.AddSingleton<ComparisonQueue>();
         services.AddSingleton<EndpointReport>();
+        services.AddSingleton<EndpointInventory>();
+
+        // Schema inference (docs/openapi.md) is the sample sink the sampler feeds.
         services.AddSingleton(_ => new SchemaCollector());
         services.AddSingleton<IEndpointSampleSink>(provider => provider.GetRequiredService<SchemaCollector>());
+        services.AddSingleton(sp => new EndpointSampler(sp.GetRequiredService<EndpointInventory>(), sp.GetService<IEndpointSampleSink>()));
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<IOutcomeSink, DiffStoreSink>();
         return services;

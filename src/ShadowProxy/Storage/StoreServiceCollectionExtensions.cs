@@ -26,6 +26,7 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton<IReplayStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<IEndpointStore>(sp => sp.GetRequiredService<SqliteStore>());
                 break;
             case StoreProvider.Redis:
                 services.AddSingleton(sp => new RedisConnection(options.Store.Redis, sp.GetRequiredService<ILogger<RedisConnection>>()));
@@ -35,6 +36,7 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton<IReplayStore>(sp => sp.GetRequiredService<RedisStore>());
                 services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<RedisStore>());
                 services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<RedisStore>());
+                services.AddSingleton<IEndpointStore>(sp => sp.GetRequiredService<RedisStore>());
 
                 // Registered (so started) before the migration controller: it subscribes before the controller restores.
                 services.AddSingleton(sp => new FleetCoordinator(
