@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using ShadowProxy.Core.Tests.OpenApi;
@@ -141,9 +140,8 @@ public sealed class LearnedOpenApiTrafficTests
         }
         else if (segments is ["api", "orders"] && HttpMethods.IsPost(request.Method))
         {
-            using var order = await JsonDocument.ParseAsync(request.Body, cancellationToken: context.RequestAborted);
             context.Response.StatusCode = 201;
-            body = new { id = Guid.NewGuid(), status = "pending", quantity = order.RootElement.GetProperty("quantity").GetInt32() };
+            body = new { id = Guid.NewGuid(), status = "pending" };
         }
         else
         {
