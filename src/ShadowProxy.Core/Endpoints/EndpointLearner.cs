@@ -420,7 +420,7 @@ internal static class EndpointLearnerShapes
 {
     public static SegmentShape Of(ReadOnlySpan<char> segment)
     {
-        if (segment.IndexOfAnyInRange('0', '9') >= 0)
+        if (EndpointTemplate.AnyDigit(segment))
         {
             return SegmentShape.Token;
         }

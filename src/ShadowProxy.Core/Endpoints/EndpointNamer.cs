@@ -27,7 +27,7 @@ public sealed class EndpointNamer
         ArgumentNullException.ThrowIfNull(method);
         var settings = _settings;
         if (settings.Templates.Count > 0
-            && settings.Templates.Match(method.AsSpan().ContainsAnyInRange('a', 'z') ? method.ToUpperInvariant() : method, path ?? string.Empty) is { } declared)
+            && settings.Templates.Match(HasLowerCase(method) ? method.ToUpperInvariant() : method, path ?? string.Empty) is { } declared)
         {
             return declared;
         }
@@ -51,6 +51,19 @@ public sealed class EndpointNamer
         }
 
         return settings.Learn ? Learner.Name(endpoint, learn: false) : endpoint;
+    }
+
+    private static bool HasLowerCase(string method)
+    {
+        foreach (var c in method)
+        {
+            if (char.IsAsciiLetterLower(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private sealed record Settings(ExplicitTemplates Templates, bool Learn)
