@@ -14,7 +14,6 @@ using ShadowProxy.Notifications;
 using ShadowProxy.Observability;
 using ShadowProxy.Proxy;
 using ShadowProxy.Replay;
-using ShadowProxy.Storage;
 
 namespace ShadowProxy.Hosting;
 

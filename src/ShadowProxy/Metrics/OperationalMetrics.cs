@@ -47,7 +47,7 @@ internal sealed class OperationalMetrics
     {
         lock (_collect)
         {
-            _storeDegraded.Set(_readiness.IsStoreDegraded || _registry.All.Any(m => m.Unsaved is not null) ? 1 : 0);
+            _storeDegraded.Set(_readiness.IsStoreDegraded || _registry.All.Any(m => m.HasUnsaved) ? 1 : 0);
             _configValid.Set(_readiness.ConfigurationProblem is null ? 1 : 0);
 
             var current = new HashSet<string>(StringComparer.Ordinal);

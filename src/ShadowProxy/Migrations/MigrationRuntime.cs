@@ -16,7 +16,8 @@ namespace ShadowProxy.Migrations;
 internal sealed class MigrationRuntime
 {
     private MigrationSnapshot _snapshot;
-    private RampResult? _pendingRollback;
+    private RampResult[]? _unsaved;
+    private GateReport? _lastGateReport;
     private MigrationComparer _comparer;
     private GateWindow _gates;
     private CandidateFailover? _failover;
@@ -102,8 +103,11 @@ internal sealed class MigrationRuntime
         set => Volatile.Write(ref _sharedTotals, value);
     }
 
-    /// <summary>The gate report of the last evaluation, for the admin API.</summary>
-    public GateReport? LastGateReport { get; set; }
+    /// <summary>The gate report of the last evaluation, for the admin API and the on-call gauges.</summary>
+    public GateReport? LastGateReport => Volatile.Read(ref _lastGateReport);
+
+    /// <summary>Keeps <paramref name="report"/> as the last evaluation's; returns the one before it.</summary>
+    public GateReport? RecordGateReport(GateReport report) => Interlocked.Exchange(ref _lastGateReport, report);
 
     /// <summary>Makes <paramref name="snapshot"/> the one the next request sees.</summary>
     public void Publish(MigrationSnapshot snapshot)
@@ -113,25 +117,47 @@ internal sealed class MigrationRuntime
     }
 
     /// <summary>
-    /// Changes in force here (lowered weights) whose save the store refused, with their audit entries;
-    /// the controller saves them once the store answers again. Null when everything is saved.
-    /// Read and written under <see cref="ChangeLock"/>.
+    /// True while a change in force here (a lowered weight; in fleet mode only a rollback) is not in the
+    /// store yet because the store refused it or could not be reached.
     /// </summary>
-    public List<AuditEntry?>? Unsaved { get; set; }
+    public bool HasUnsaved => Volatile.Read(ref _unsaved) is not null;
 
-    /// <summary>
-    /// Fleet mode: a rollback in force here that Redis does not know yet (it was unreachable); written
-    /// by the fleet coordinator once Redis is back. Set and cleared under <see cref="ChangeLock"/>.
-    /// </summary>
-    public RampResult? PendingRollback
+    /// <summary>The latest change in force here that the store does not have yet, or null.</summary>
+    public RampResult? LatestUnsaved => Volatile.Read(ref _unsaved)?[^1];
+
+    /// <summary>Keeps <paramref name="change"/>, in force here, until it is saved. Called under <see cref="ChangeLock"/>.</summary>
+    public void KeepUnsaved(RampResult change)
     {
-        get => Volatile.Read(ref _pendingRollback);
-        set => Volatile.Write(ref _pendingRollback, value);
+        var unsaved = Volatile.Read(ref _unsaved) ?? [];
+        Volatile.Write(ref _unsaved, [.. unsaved, change]);
     }
 
     /// <summary>
-    /// Fleet mode: applies a state another instance wrote when it is not older than the one in force
-    /// (never an older version), unless a pending local rollback is in force and the state is not a
+    /// Saves the changes kept unsaved, oldest first, each with <paramref name="save"/>; forgets each once
+    /// saved. False when there was nothing to save. Called under <see cref="ChangeLock"/>.
+    /// </summary>
+    public async Task<bool> SaveUnsavedAsync(Func<RampResult, Task> save)
+    {
+        if (Volatile.Read(ref _unsaved) is not { } unsaved)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < unsaved.Length; i++)
+        {
+            await save(unsaved[i]).ConfigureAwait(false);
+            Volatile.Write(ref _unsaved, i + 1 < unsaved.Length ? unsaved[(i + 1)..] : null);
+        }
+
+        return true;
+    }
+
+    /// <summary>Forgets the changes kept unsaved once the store has them (or a state that supersedes them). Called under <see cref="ChangeLock"/>.</summary>
+    public void ForgetUnsaved() => Volatile.Write(ref _unsaved, null);
+
+    /// <summary>
+    /// Applies a state read from the store or another instance wrote when it is not older than the one in
+    /// force (never an older version), unless an unsaved local rollback is in force and the state is not a
     /// rollback. True when applied.
     /// </summary>
     public async Task<bool> ApplyRemoteAsync(RampState remote, CancellationToken cancellationToken)
@@ -141,7 +167,7 @@ internal sealed class MigrationRuntime
         {
             var current = Current;
             if (remote.Version < current.State.Version || remote == current.State
-                || (PendingRollback is not null && remote.Status != MigrationStatus.RolledBack))
+                || (HasUnsaved && remote.Status != MigrationStatus.RolledBack))
             {
                 return false;
             }

@@ -9,9 +9,9 @@ using Microsoft.Extensions.Logging;
 using ShadowProxy.Admin;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
+using ShadowProxy.Hosting;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
-using ShadowProxy.Storage;
 using ShadowProxy.Tests.Storage;
 using static ShadowProxy.Tests.Storage.Records;
 

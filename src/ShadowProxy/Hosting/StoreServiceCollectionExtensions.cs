@@ -4,16 +4,19 @@ using ShadowProxy.Core.Storage;
 using ShadowProxy.Fleet;
 using ShadowProxy.Health;
 using ShadowProxy.Migrations;
+using ShadowProxy.Storage;
 using ShadowProxy.Storage.Redis;
 
-namespace ShadowProxy.Storage;
+namespace ShadowProxy.Hosting;
 
 internal static class StoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the configured store as <see cref="IStateStore"/>, <see cref="IDiffStore"/> and <see cref="IReplayStore"/>, and the
-    /// <see cref="DiffRecorder"/> (singleton and hosted service). Call before the comparison workers are
-    /// registered: hosted services stop in reverse order, so the recorder then flushes after them.
+    /// Registers the configured store as <see cref="IStateStore"/>, <see cref="IDiffStore"/> and <see cref="IReplayStore"/>, where the
+    /// ramp state is saved (<see cref="IRampPersistence"/>: this store, or in fleet mode the fleet's by compare-and-set, with
+    /// the <see cref="FleetCoordinator"/>), and the <see cref="DiffRecorder"/> (singleton and hosted service). Call before the
+    /// migration controller and the comparison workers are registered: hosted services stop in reverse order, so the
+    /// recorder then flushes after them.
     /// </summary>
     public static IServiceCollection AddShadowProxyStore(this IServiceCollection services, ShadowProxyOptions options)
     {
@@ -27,6 +30,7 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<IEndpointStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<IRampPersistence>(sp => new LocalRampPersistence(sp.GetRequiredService<IStateStore>()));
                 break;
             case StoreProvider.Redis:
                 services.AddSingleton(sp => new RedisConnection(options.Store.Redis, sp.GetRequiredService<ILogger<RedisConnection>>()));
@@ -46,6 +50,7 @@ internal static class StoreServiceCollectionExtensions
                     sp.GetRequiredService<TimeProvider>(),
                     sp.GetRequiredService<ILogger<FleetCoordinator>>()));
                 services.AddHostedService(sp => sp.GetRequiredService<FleetCoordinator>());
+                services.AddSingleton<IRampPersistence>(sp => new FleetRampPersistence(sp.GetRequiredService<FleetCoordinator>()));
                 break;
             default:
                 throw new NotSupportedException($"{ShadowProxyOptions.SectionName}:Store:Provider: {options.Store.Provider} is not available in this build.");
