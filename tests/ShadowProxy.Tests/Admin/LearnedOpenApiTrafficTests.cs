@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -37,6 +38,7 @@ public sealed class LearnedOpenApiTrafficTests
             }
 
             await SendAsync(proxy, HttpMethod.Get, $"/api/products/SKU-{1000 + (i % 20)}");
+            await SendAsync(proxy, HttpMethod.Get, $"/api/reports/{i + 1}");
             await SendAsync(proxy, HttpMethod.Get, $"/api/orders/{Order(i)}");
             var page = i % 2 == 0 ? $"&page={i}" : string.Empty;
             await SendAsync(proxy, HttpMethod.Get, $"/api/products?category={Categories[i % 3]}{page}");
@@ -53,7 +55,7 @@ public sealed class LearnedOpenApiTrafficTests
 
         var json = document.ToJsonString();
         Assert.Empty(OpenApiValidation.Problems(json, out _));
-        Assert.Equal(["/api/orders", "/api/orders/{id}", "/api/products", "/api/products/{id}", "/api/users/me", "/api/users/{id}"],
+        Assert.Equal(["/api/orders", "/api/orders/{id}", "/api/products", "/api/products/{id}", "/api/reports/{id}", "/api/users/me", "/api/users/{id}"],
             document["paths"]!.AsObject().Select(p => p.Key));
 
         // Path parameters: declared, required, typed by what the ids look like.
@@ -84,6 +86,10 @@ public sealed class LearnedOpenApiTrafficTests
         Assert.Equal(Categories, Strings(query["category"]!["schema"]!["enum"]));
         Assert.False(query["page"]!["required"]!.GetValue<bool>());
         Assert.Equal("integer", query["page"]!["schema"]!["type"]!.GetValue<string>());
+
+        // A gzip-compressed answer is described as the client reads it.
+        var report = Operation(document, "/api/reports/{id}", "get")!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!;
+        Assert.Equal(["id", "rows"], Strings(report["required"]));
 
         // A request body: required, with its optional field; nested arrays of objects in the order.
         var post = Operation(document, "/api/orders", "post")!;
@@ -125,6 +131,14 @@ public sealed class LearnedOpenApiTrafficTests
             }
 
             body = user;
+        }
+        else if (segments is ["api", "reports", var report])
+        {
+            context.Response.ContentType = "application/json";
+            context.Response.Headers.ContentEncoding = "gzip";
+            await using var gzip = new GZipStream(context.Response.Body, CompressionLevel.Fastest);
+            await gzip.WriteAsync(Encoding.UTF8.GetBytes($$"""{"id":{{report}},"rows":[{"n":1}]}"""));
+            return;
         }
         else if (segments is ["api", "products", var sku])
         {
