@@ -157,11 +157,14 @@ public static class ConfigValidator
             }
 
             var weight = stage.Weight;
-            var weightError = weight is < 0 or > 100 ? $"{weight} is outside 0..100"
+            if ((weight is < 0 or > 100 ? $"{weight} is outside 0..100"
                 : decimal.Round(weight, 2) != weight ? $"{weight} has more than two decimals"
                 : weight < previous ? $"{weight} is below the previous stage's {previous} (stage weights never decrease)"
-                : null;
-            Check(weightError is null, $"{stageKey}:Weight", weightError!, errors);
+                : null) is { } weightError)
+            {
+                errors.Add(new($"{stageKey}:Weight", weightError));
+            }
+
             previous = Math.Max(previous, weight);
             Check(stage.MinDuration >= TimeSpan.Zero, $"{stageKey}:MinDuration", $"{stage.MinDuration} is negative", errors);
         }
