@@ -8,6 +8,7 @@ using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Health;
+using ShadowProxy.Listeners;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
 using ShadowProxy.Notifications;
@@ -62,6 +63,7 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<OperationalMetrics>();
         builder.Services.AddSingleton<RuntimeMeterExporter>();
         builder.Services.AddSingleton<MigrationRegistry>();
+        builder.Services.AddSingleton<IMigrationGaugeSource>(sp => sp.GetRequiredService<MigrationRegistry>());
         builder.Services.AddShadowProxyHealthChecks();
         builder.Services.AddShadowDataPath();
         builder.Services.AddSingleton<ApiKeyAuthenticator>();

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace ShadowProxy.Hosting;
+namespace ShadowProxy.Listeners;
 
 /// <summary>
 /// Which Kestrel listeners are the admin's. Requests are told apart by the local port they arrived
