@@ -67,6 +67,7 @@ internal static class ShadowCtlApp
 
         root.Subcommands.Add(StatusCommand.Create(runner));
         root.Subcommands.Add(ReplayCommand.Create(runner));
+        root.Subcommands.Add(OpenApiCommand.Create(runner));
         foreach (var command in RampCommands.Create(runner).Concat(DiffCommands.Create(runner)).Concat(ReportCommands.Create(runner)))
         {
             root.Subcommands.Add(command);

@@ -1,5 +1,6 @@
 using ShadowProxy.Comparison;
 using ShadowProxy.Core.Endpoints;
+using ShadowProxy.Core.OpenApi;
 using ShadowProxy.Outcomes;
 using ShadowProxy.Shadow;
 
@@ -21,6 +22,8 @@ internal static class DataPathServiceCollectionExtensions
         services.AddHostedService<ShadowBudgetTicker>();
         services.AddSingleton<ComparisonQueue>();
         services.AddSingleton<EndpointReport>();
+        services.AddSingleton(_ => new SchemaCollector());
+        services.AddSingleton<IEndpointSampleSink>(provider => provider.GetRequiredService<SchemaCollector>());
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<IOutcomeSink, DiffStoreSink>();
         return services;
