@@ -5,7 +5,6 @@ using ShadowProxy.Comparison;
 using ShadowProxy.Configuration;
 using ShadowProxy.Core.Buffers;
 using ShadowProxy.Core.Comparison;
-using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.Storage;

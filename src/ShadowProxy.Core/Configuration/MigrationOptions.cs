@@ -2,12 +2,17 @@ namespace ShadowProxy.Core.Configuration;
 
 public sealed record MigrationOptions
 {
+    /// <summary>The migration's key under <c>Migrations</c>.</summary>
+    [SectionName]
     public required string Name { get; init; }
 
+    [RequiredKey("at least one route, e.g. { \"Path\": \"/api/orders/{**rest}\" }")]
     public required IReadOnlyList<RouteMatchOptions> Routes { get; init; }
 
+    [RequiredKey(BackendOptions.Hint)]
     public required BackendOptions Legacy { get; init; }
 
+    [RequiredKey(BackendOptions.Hint)]
     public required BackendOptions Candidate { get; init; }
 
     public ShadowOptions Shadow { get; init; } = new();
@@ -28,6 +33,7 @@ public sealed record MigrationOptions
 /// <summary>A YARP route match: path template plus optional methods, hosts and headers.</summary>
 public sealed record RouteMatchOptions
 {
+    [RequiredKey("a YARP path template, e.g. /api/orders/{**rest}")]
     public required string Path { get; init; }
 
     public IReadOnlyList<string>? Methods { get; init; }
@@ -39,6 +45,7 @@ public sealed record RouteMatchOptions
 
 public sealed record HeaderMatchOptions
 {
+    [RequiredKey("a header name")]
     public required string Name { get; init; }
 
     public IReadOnlyList<string>? Values { get; init; }
@@ -46,6 +53,9 @@ public sealed record HeaderMatchOptions
 
 public sealed record BackendOptions
 {
+    internal const string Hint = "an object with an Address, e.g. { \"Address\": \"http://127.0.0.1:9001\" }";
+
+    [RequiredKey("an absolute URL, e.g. http://127.0.0.1:9001")]
     public required Uri Address { get; init; }
 
     /// <summary>Time allowed for the backend to start answering when it is the primary.</summary>
@@ -120,6 +130,7 @@ public sealed record NoiseProbeOptions
     public double SamplePercent { get; init; } = 2;
 
     /// <summary>A second legacy instance to probe; null probes the legacy backend itself.</summary>
+    [SecretValue]
     public Uri? Address { get; init; }
 
     /// <summary>Probe pairs an endpoint needs before any of its paths is probe noise.</summary>
@@ -230,9 +241,11 @@ public sealed record RampOptions
 
 public sealed record StageOptions
 {
+    [RequiredKey("a stage name")]
     public required string Name { get; init; }
 
     /// <summary>Percentage of cohorts served by the candidate, 0..100 with up to two decimals.</summary>
+    [RequiredKey("a percentage from 0 to 100")]
     public decimal Weight { get; init; }
 
     public TimeSpan MinDuration { get; init; }

@@ -21,6 +21,8 @@ public enum WebhookFormat
 public sealed record WebhookOptions
 {
     /// <summary>The receiver. It may carry a secret (a Slack webhook's path does): never logged or echoed, only its host.</summary>
+    [RequiredKey("an absolute http:// or https:// URL to POST notifications to")]
+    [SecretValue]
     public required Uri Url { get; init; }
 
     /// <summary>The events sent; every event when the key is left out.</summary>

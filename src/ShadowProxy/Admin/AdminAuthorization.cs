@@ -1,4 +1,4 @@
-using ShadowProxy.Core.Configuration;
+using ShadowProxy.Configuration;
 
 namespace ShadowProxy.Admin;
 

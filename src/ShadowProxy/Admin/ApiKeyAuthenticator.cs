@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using ShadowProxy.Core.Configuration;
+using ShadowProxy.Configuration;
 
 namespace ShadowProxy.Admin;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ShadowProxy.Core.Configuration;
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Core.Versions;

@@ -1,11 +1,9 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ShadowProxy.Admin;
 using ShadowProxy.Comparison;
 using ShadowProxy.Configuration;
-using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Health;
 using ShadowProxy.Listeners;
@@ -117,56 +115,15 @@ internal static partial class ShadowProxyHost
         return app;
     }
 
+    /// <summary>Listeners and limits; the configuration is valid (<see cref="HostOptionsValidator"/>), only the certificate file may still fail to load.</summary>
     private static void ConfigureKestrel(WebApplicationBuilder builder, ShadowProxyOptions options, ListenerMap listeners)
     {
-        var proxyEndpoints = new List<(ListenScheme Scheme, IPEndPoint EndPoint)>();
-        var errors = new List<ConfigError>();
-        for (var i = 0; i < options.Listen.Count; i++)
+        var proxyEndpoints = options.Listen.SelectMany(url => ListenAddress.Parse(url, out var scheme).Select(endpoint => (scheme, endpoint))).ToList();
+        var adminEndpoints = ListenAddress.Parse(options.Admin.Listen, out var adminScheme);
+        X509Certificate2? certificate = null;
+        if (proxyEndpoints.Any(e => e.scheme == ListenScheme.Https) || adminScheme == ListenScheme.Https)
         {
-            if (ListenerMap.TryParse(options.Listen[i], out var endpoints, out var scheme, out var error))
-            {
-                proxyEndpoints.AddRange(endpoints.Select(e => (scheme, e)));
-            }
-            else
-            {
-                errors.Add(new($"{ShadowProxyOptions.SectionName}:Listen[{i}]", error));
-            }
-        }
-
-        IReadOnlyList<IPEndPoint> adminEndpoints = [];
-        var adminScheme = ListenScheme.Http;
-        var adminKey = $"{ShadowProxyOptions.SectionName}:Admin:Listen";
-        if (!ListenerMap.TryParse(options.Admin.Listen, out adminEndpoints, out adminScheme, out var adminError))
-        {
-            errors.Add(new(adminKey, adminError));
-        }
-        else if (adminScheme == ListenScheme.H2c)
-        {
-            // The dashboard and shadowctl speak HTTP/1.1 and TLS; a prior-knowledge HTTP/2 listener would serve neither.
-            errors.Add(new(adminKey, "h2c:// is not supported on the admin listener; use http:// or https://"));
-        }
-        else if (options.Admin.ApiKeys.Count == 0 && adminEndpoints.Any(e => !IPAddress.IsLoopback(e.Address)))
-        {
-            errors.Add(new(adminKey,
-                $"'{options.Admin.Listen}' is not a loopback address, and with no Admin:ApiKeys the admin API would be open to anyone who reaches it; configure ApiKeys or listen on 127.0.0.1"));
-        }
-
-        // An https:// admin listener is served with TLS, with the same certificate as https:// proxy listeners
-        // (Tls:*): API keys must not cross a network in clear text because the URL said https.
-        var needsCertificate = proxyEndpoints.Any(e => e.Scheme == ListenScheme.Https) || adminScheme == ListenScheme.Https;
-        var certificate = needsCertificate ? LoadCertificate(options.Tls, errors) : null;
-
-        foreach (var admin in adminEndpoints)
-        {
-            if (admin.Port != 0 && proxyEndpoints.Any(p => p.EndPoint.Port == admin.Port))
-            {
-                errors.Add(new($"{ShadowProxyOptions.SectionName}:Admin:Listen", $"port {admin.Port} is also a proxy listener"));
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new InvalidConfigurationException(errors);
+            certificate = LoadCertificate(options.Tls);
         }
 
         var limits = options.Limits;
@@ -214,25 +171,18 @@ internal static partial class ShadowProxyHost
         });
     }
 
-    private static X509Certificate2? LoadCertificate(TlsOptions tls, List<ConfigError> errors)
+    private static X509Certificate2 LoadCertificate(TlsOptions tls)
     {
-        var key = $"{ShadowProxyOptions.SectionName}:Tls:CertificatePath";
-        if (string.IsNullOrWhiteSpace(tls.CertificatePath))
-        {
-            errors.Add(new(key, "is required for https:// listeners"));
-            return null;
-        }
-
+        var path = tls.CertificatePath!;
         try
         {
             return tls.KeyPath is not null
-                ? X509Certificate2.CreateFromPemFile(tls.CertificatePath, tls.KeyPath)
-                : X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath, tls.Password);
+                ? X509Certificate2.CreateFromPemFile(path, tls.KeyPath)
+                : X509CertificateLoader.LoadPkcs12FromFile(path, tls.Password);
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
         {
-            errors.Add(new(key, $"'{tls.CertificatePath}' could not be loaded: {ex.Message}"));
-            return null;
+            throw new InvalidConfigurationException([new($"{ShadowProxyOptions.SectionName}:Tls:CertificatePath", $"'{path}' could not be loaded: {ex.Message}")]);
         }
     }
 

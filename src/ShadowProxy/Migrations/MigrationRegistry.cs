@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Metrics;

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Notifications;
 using ShadowProxy.Metrics;

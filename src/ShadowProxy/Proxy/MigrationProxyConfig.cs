@@ -1,3 +1,4 @@
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Migrations;
 using Yarp.ReverseProxy.Configuration;

@@ -1,4 +1,4 @@
-using ShadowProxy.Core.Configuration;
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Threading;
 

@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using ShadowProxy.Core.Configuration;
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Storage;
 
 namespace ShadowProxy.Storage;

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ShadowProxy.Admin;
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Hosting;

@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using ShadowProxy.Configuration;
-using ShadowProxy.Core.Configuration;
 using ShadowProxy.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 

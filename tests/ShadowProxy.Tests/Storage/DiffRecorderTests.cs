@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using ShadowProxy.Core.Configuration;
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Storage;
 using ShadowProxy.Tests.Infrastructure;

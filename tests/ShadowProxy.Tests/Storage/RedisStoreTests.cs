@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Core.Storage;

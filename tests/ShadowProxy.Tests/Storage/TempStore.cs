@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
-using ShadowProxy.Core.Configuration;
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Storage;

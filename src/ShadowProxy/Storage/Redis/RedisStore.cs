@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ShadowProxy.Core.Configuration;
+using ShadowProxy.Configuration;
 using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Core.Storage;

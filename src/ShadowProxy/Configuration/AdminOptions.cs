@@ -1,7 +1,7 @@
-namespace ShadowProxy.Core.Configuration;
+namespace ShadowProxy.Configuration;
 
 /// <summary>The admin listener (docs/admin-api.md#roles-and-keys): API, dashboard, metrics and probes, and the keys that open the API.</summary>
-public sealed record AdminOptions
+internal sealed record AdminOptions
 {
     public string Listen { get; init; } = "http://127.0.0.1:8081";
 

@@ -1,7 +1,7 @@
-namespace ShadowProxy.Core.Configuration;
+namespace ShadowProxy.Configuration;
 
 /// <summary>The SQLite file of a single instance.</summary>
-public sealed record SqliteStoreOptions
+internal sealed record SqliteStoreOptions
 {
     public string Path { get; init; } = "data/shadowproxy.db";
 }

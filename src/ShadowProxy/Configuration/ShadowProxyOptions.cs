@@ -1,7 +1,9 @@
-namespace ShadowProxy.Core.Configuration;
+using ShadowProxy.Core.Configuration;
+
+namespace ShadowProxy.Configuration;
 
 /// <summary>The whole <c>ShadowProxy</c> configuration section, after parsing and defaults.</summary>
-public sealed record ShadowProxyOptions
+internal sealed record ShadowProxyOptions
 {
     public const string SectionName = "ShadowProxy";
 
@@ -16,9 +18,9 @@ public sealed record ShadowProxyOptions
     /// <summary>The certificate for <c>https://</c> listeners.</summary>
     public TlsOptions Tls { get; init; } = new();
 
-    /// <summary>Webhooks told about ramp decisions (docs/configuration.md#notifications).</summary>
-    public NotificationsOptions Notifications { get; init; } = new();
-
     /// <summary>Migrations in configuration order; names are unique (case-insensitive).</summary>
     public IReadOnlyList<MigrationOptions> Migrations { get; init; } = [];
+
+    /// <summary>Webhooks told about ramp decisions (docs/configuration.md#notifications).</summary>
+    public NotificationsOptions Notifications { get; init; } = new();
 }

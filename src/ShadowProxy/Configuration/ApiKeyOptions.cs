@@ -1,9 +1,9 @@
-namespace ShadowProxy.Core.Configuration;
+namespace ShadowProxy.Configuration;
 
 /// <summary>One admin API key: its name (written to the audit log) and its role.</summary>
-public sealed record ApiKeyOptions
+internal sealed record ApiKeyOptions
 {
-    public required string Name { get; init; }
+    public string Name { get; init; } = string.Empty;
 
     public AdminRole Role { get; init; } = AdminRole.Viewer;
 

@@ -1,7 +1,7 @@
-namespace ShadowProxy.Core.Configuration;
+namespace ShadowProxy.Configuration;
 
 /// <summary>Kestrel limits for the client-facing listener.</summary>
-public sealed record LimitsOptions
+internal sealed record LimitsOptions
 {
     public long MaxRequestBodyBytes { get; init; } = 100L * 1024 * 1024;
 

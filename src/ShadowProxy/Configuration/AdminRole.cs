@@ -1,7 +1,7 @@
-namespace ShadowProxy.Core.Configuration;
+namespace ShadowProxy.Configuration;
 
 /// <summary>Admin API roles, weakest first: a key may do what its role and every weaker role may (docs/admin-api.md#roles-and-keys).</summary>
-public enum AdminRole
+internal enum AdminRole
 {
     Viewer = 0,
     Sre = 1,

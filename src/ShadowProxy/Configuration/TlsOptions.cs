@@ -1,10 +1,10 @@
-namespace ShadowProxy.Core.Configuration;
+namespace ShadowProxy.Configuration;
 
 /// <summary>
 /// The server certificate of <c>https://</c> listeners: a PEM certificate with its PEM key
 /// (<see cref="KeyPath"/>), or a PKCS#12 file with an optional <see cref="Password"/>.
 /// </summary>
-public sealed record TlsOptions
+internal sealed record TlsOptions
 {
     public string? CertificatePath { get; init; }
 

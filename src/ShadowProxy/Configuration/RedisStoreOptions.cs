@@ -1,7 +1,7 @@
-namespace ShadowProxy.Core.Configuration;
+namespace ShadowProxy.Configuration;
 
 /// <summary>The Redis a fleet shares: StackExchange.Redis configuration string and key prefix.</summary>
-public sealed record RedisStoreOptions
+internal sealed record RedisStoreOptions
 {
     public string Configuration { get; init; } = "127.0.0.1:6379";
 

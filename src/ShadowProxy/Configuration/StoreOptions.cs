@@ -1,7 +1,7 @@
-namespace ShadowProxy.Core.Configuration;
+namespace ShadowProxy.Configuration;
 
 /// <summary>The store and its bounds (docs/comparison.md#what-is-stored): samples, paths and audit entries kept.</summary>
-public sealed record StoreOptions
+internal sealed record StoreOptions
 {
     public StoreProvider Provider { get; init; } = StoreProvider.Sqlite;
 
