@@ -47,7 +47,7 @@ public class ComparisonPipelineBenchmarks
         _recorder.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         var registry = new MigrationRegistry(options, new ProxyMetrics(_recorder), TimeProvider.System);
         _storeSink = new DiffStoreSink(_recorder);
-        _worker = new ComparisonWorker(new ComparisonQueue(), new OutcomeRecorder(new EndpointReport(), [_storeSink]), NullLogger<ComparisonWorker>.Instance);
+        _worker = new ComparisonWorker(new ComparisonQueue(), new OutcomeRecorder(new EndpointReport(), new EndpointInventory(), TimeProvider.System, [_storeSink]), NullLogger<ComparisonWorker>.Instance);
         _migration = registry.All.Single();
         _exchange = Exchange(_migration.Name);
 

@@ -49,18 +49,37 @@ public static class ConfigValidator
         }
 
         Validate(migration.Legacy, $"{key}:Legacy", errors);
-        Validate(migration.Candidate, $"{key}:Candidate", errors);
-        Check(Uri.Compare(migration.Legacy.Address, migration.Candidate.Address, UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) != 0,
-            $"{key}:Candidate:Address", "is the same as Legacy:Address", errors);
+        if (migration.Candidate is { } candidate)
+        {
+            Validate(candidate, $"{key}:Candidate", errors);
+            Check(Uri.Compare(migration.Legacy.Address, candidate.Address, UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) != 0,
+                $"{key}:Candidate:Address", "is the same as Legacy:Address", errors);
+        }
+
         Validate(migration.Shadow, $"{key}:Shadow", errors);
         Validate(migration.Diff, $"{key}:Diff", errors);
         JsonPaths(migration.Redact.JsonPaths, $"{key}:Redact:JsonPaths", errors);
         Validate(migration.Ramp, $"{key}:Ramp", errors);
         Validate(migration.Failover, $"{key}:Failover", errors);
+        Validate(migration.Endpoints, $"{key}:Endpoints", errors);
         Check(migration.Replay.PerEndpoint is >= 0 and <= ReplayOptions.MaxPerEndpoint, $"{key}:Replay:PerEndpoint",
             $"{migration.Replay.PerEndpoint} is outside 0..{ReplayOptions.MaxPerEndpoint} (0 keeps no replay corpus)", errors);
         Check(migration.Cohort.Source is not (CohortSourceKind.Header or CohortSourceKind.Cookie) || !string.IsNullOrWhiteSpace(migration.Cohort.Name),
             $"{key}:Cohort:From", "names no header or cookie", errors);
+    }
+
+    private static void Validate(EndpointsOptions endpoints, string key, List<ConfigError> errors)
+    {
+        Check(endpoints.Templates.Count <= EndpointsOptions.MaxTemplates, $"{key}:Templates",
+            $"{endpoints.Templates.Count} templates exceed the limit of {EndpointsOptions.MaxTemplates}", errors);
+        for (var i = 0; i < endpoints.Templates.Count; i++)
+        {
+            var template = endpoints.Templates[i];
+            var rooted = !string.IsNullOrWhiteSpace(template) && template[0] == '/';
+            Check(rooted, $"{key}:Templates[{i}]", $"'{template}' must start with '/'", errors);
+            Check(!rooted || (template.Count(c => c == '{') == template.Count(c => c == '}') && (!template.Contains('?', StringComparison.Ordinal) || template.Contains("?}", StringComparison.Ordinal))),
+                $"{key}:Templates[{i}]", $"'{template}' is not a route template: unbalanced braces or a query string", errors);
+        }
     }
 
     private static void Validate(BackendOptions backend, string key, List<ConfigError> errors)
@@ -138,11 +157,14 @@ public static class ConfigValidator
             }
 
             var weight = stage.Weight;
-            var weightError = weight is < 0 or > 100 ? $"{weight} is outside 0..100"
+            if ((weight is < 0 or > 100 ? $"{weight} is outside 0..100"
                 : decimal.Round(weight, 2) != weight ? $"{weight} has more than two decimals"
                 : weight < previous ? $"{weight} is below the previous stage's {previous} (stage weights never decrease)"
-                : null;
-            Check(weightError is null, $"{stageKey}:Weight", weightError!, errors);
+                : null) is { } weightError)
+            {
+                errors.Add(new($"{stageKey}:Weight", weightError));
+            }
+
             previous = Math.Max(previous, weight);
             Check(stage.MinDuration >= TimeSpan.Zero, $"{stageKey}:MinDuration", $"{stage.MinDuration} is negative", errors);
         }

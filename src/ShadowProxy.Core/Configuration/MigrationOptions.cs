@@ -12,8 +12,11 @@ public sealed record MigrationOptions
     [RequiredKey(BackendOptions.Hint)]
     public required BackendOptions Legacy { get; init; }
 
-    [RequiredKey(BackendOptions.Hint)]
-    public required BackendOptions Candidate { get; init; }
+    /// <summary>The new backend; null makes the migration an audit (docs/configuration.md#audit): legacy serves, nothing is mirrored.</summary>
+    public BackendOptions? Candidate { get; init; }
+
+    /// <summary>True without a candidate: the proxy only builds the endpoint inventory.</summary>
+    public bool IsAudit => Candidate is null;
 
     public ShadowOptions Shadow { get; init; } = new();
 
@@ -28,6 +31,8 @@ public sealed record MigrationOptions
     public FailoverOptions Failover { get; init; } = new();
 
     public ReplayOptions Replay { get; init; } = new();
+
+    public EndpointsOptions Endpoints { get; init; } = new();
 }
 
 /// <summary>A YARP route match: path template plus optional methods, hosts and headers.</summary>

@@ -51,20 +51,24 @@ public sealed class EndpointReport
         }
     }
 
-    /// <summary>Report rows from shared counters (every instance's tallies added up), busiest first, at most <see cref="MaxEndpoints"/>.</summary>
-    public static IReadOnlyList<EndpointRow> RowsFrom(IReadOnlyDictionary<string, long> counters)
+    /// <summary>
+    /// Report rows from shared counters (every instance's tallies added up), busiest first, at most <see cref="MaxEndpoints"/>;
+    /// each endpoint <paramref name="rename"/>d as it is named today (<see cref="EndpointNamer.Rename"/>), those of one name added up.
+    /// </summary>
+    public static IReadOnlyList<EndpointRow> RowsFrom(IReadOnlyDictionary<string, long> counters, Func<string, string>? rename = null)
     {
         var byEndpoint = new Dictionary<string, Dictionary<string, long>>(StringComparer.Ordinal);
         foreach (var (key, value) in counters)
         {
             if (CounterKeys.TryParseEndpoint(key, out var endpoint, out var field))
             {
+                endpoint = rename?.Invoke(endpoint) ?? endpoint;
                 if (!byEndpoint.TryGetValue(endpoint, out var fields))
                 {
                     byEndpoint[endpoint] = fields = new Dictionary<string, long>(StringComparer.Ordinal);
                 }
 
-                fields[field] = value;
+                fields[field] = fields.GetValueOrDefault(field) + value;
             }
         }
 

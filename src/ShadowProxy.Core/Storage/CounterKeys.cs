@@ -24,6 +24,7 @@ public static class CounterKeys
 
     private const char Separator = '\t';
     private const string EndpointPrefix = "e\t";
+    private const string InventoryPrefix = "i\t";
 
     /// <summary>Per-endpoint fields: requests and errors of each backend, comparisons, diffs, noise.</summary>
     public static class Fields
@@ -50,22 +51,30 @@ public static class CounterKeys
 
     public static string Endpoint(string endpoint, string field) => EndpointPrefix + endpoint + Separator + field;
 
+    /// <summary>A counter of the endpoint inventory (<c>Endpoints.InventoryFields</c> names the fields).</summary>
+    public static string Inventory(string endpoint, string field) => InventoryPrefix + endpoint + Separator + field;
+
     /// <summary>Splits an endpoint counter name into its endpoint and field; false for totals and foreign names.</summary>
-    public static bool TryParseEndpoint(string key, out string endpoint, out string field)
+    public static bool TryParseEndpoint(string key, out string endpoint, out string field) => TryParse(key, EndpointPrefix, out endpoint, out field);
+
+    /// <summary>Splits an inventory counter name into its endpoint and field; false for other counters.</summary>
+    public static bool TryParseInventory(string key, out string endpoint, out string field) => TryParse(key, InventoryPrefix, out endpoint, out field);
+
+    private static bool TryParse(string key, string prefix, out string endpoint, out string field)
     {
         endpoint = field = string.Empty;
-        if (!key.StartsWith(EndpointPrefix, StringComparison.Ordinal))
+        if (!key.StartsWith(prefix, StringComparison.Ordinal))
         {
             return false;
         }
 
         var last = key.LastIndexOf(Separator);
-        if (last < EndpointPrefix.Length)
+        if (last < prefix.Length)
         {
             return false;
         }
 
-        endpoint = key[EndpointPrefix.Length..last];
+        endpoint = key[prefix.Length..last];
         field = key[(last + 1)..];
         return endpoint.Length > 0 && field.Length > 0;
     }

@@ -25,6 +25,7 @@ internal static class AdminEndpoints
             var api = endpoints.MapGroup("/api/v1").RequireApiKey().AddEndpointFilter(StoreUnavailableAsync);
             api.MapMigrationEndpoints();
             api.MapReportEndpoints();
+            api.MapInventoryEndpoints();
             api.MapLearnedOpenApiEndpoints();
             api.MapDiffEndpoints();
             api.MapNoiseEndpoints();

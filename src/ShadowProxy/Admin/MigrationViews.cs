@@ -23,6 +23,9 @@ internal sealed record MigrationView(
     MigrationCounters Counters,
     GatesView Gates)
 {
+    /// <summary>The status of a migration without a candidate (docs/admin-api.md#migrations-and-the-ramp): it only audits.</summary>
+    public const string AuditingStatus = "Auditing";
+
     public static MigrationView From(MigrationRuntime migration, DateTimeOffset now)
     {
         var snapshot = migration.Current;
@@ -31,7 +34,7 @@ internal sealed record MigrationView(
         var totals = CounterTotals.Of(migration);
         return new MigrationView(
             migration.Name,
-            snapshot.Status.ToString(),
+            snapshot.Options.IsAudit ? AuditingStatus : snapshot.Status.ToString(),
             snapshot.Stage,
             state.StageIndex,
             ramp.Stages.Count,

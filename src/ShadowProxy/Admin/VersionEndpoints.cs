@@ -34,7 +34,7 @@ internal static class VersionEndpoints
             .OrderByDescending(v => v.FirstSeen)
             .Select(v => new VersionView(v.Version, v.FirstSeen, v.LastSeen, v.Comparisons, v.DiffRate))
             .ToList();
-        return Results.Ok(new VersionsView(versions, versions.FirstOrDefault()?.Version, migration.DeclaredVersion, migration.Current.Options.Candidate.VersionHeader));
+        return Results.Ok(new VersionsView(versions, versions.FirstOrDefault()?.Version, migration.DeclaredVersion, migration.Current.Options.Candidate?.VersionHeader));
     }
 
     private static async Task<IResult> DeclareAsync(string name, HttpContext context, MigrationRegistry registry, ISignalStore store, TimeProvider time, CancellationToken cancellationToken)

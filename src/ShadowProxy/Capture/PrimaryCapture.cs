@@ -46,9 +46,18 @@ internal struct PrimaryCapture(HttpContext context)
     public void CaptureForShadow(long maxBytes)
     {
         context.Features.Set(new UpstreamRequestCapture());
+        CaptureResponse(maxBytes);
+    }
+
+    /// <summary>A write-through copy of the primary's response body, up to <paramref name="maxBytes"/>.</summary>
+    public void CaptureResponse(long maxBytes)
+    {
         _responseCopy = new CappedBuffer(maxBytes);
         context.Features.Set<IHttpResponseBodyFeature>(new ResponseCapture(_responseBody, _responseCopy));
     }
+
+    /// <summary>The copy of the response body while it is still this capture's, or null.</summary>
+    public readonly CappedBuffer? ResponseCopy => _responseCopy;
 
     /// <summary>True unless the body copy overflowed, or the primary stopped reading before the end: then it is not the whole body.</summary>
     public readonly bool RequestCopyIsWhole =>

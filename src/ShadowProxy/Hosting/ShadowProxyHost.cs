@@ -79,6 +79,8 @@ internal static partial class ShadowProxyHost
         // shared counters runs after the workers have drained their last comparisons.
         builder.Services.AddSingleton<SharedCounters>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SharedCounters>());
+        builder.Services.AddSingleton<EndpointKeeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EndpointKeeper>());
         builder.Services.AddHostedService<ComparisonWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddAdminOpenApi();

@@ -29,6 +29,7 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton<IReplayStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<SqliteStore>());
+                services.AddSingleton<IEndpointStore>(sp => sp.GetRequiredService<SqliteStore>());
                 services.AddSingleton<IRampPersistence>(sp => new LocalRampPersistence(sp.GetRequiredService<IStateStore>()));
                 break;
             case StoreProvider.Redis:
@@ -39,6 +40,7 @@ internal static class StoreServiceCollectionExtensions
                 services.AddSingleton<IReplayStore>(sp => sp.GetRequiredService<RedisStore>());
                 services.AddSingleton<ISignalStore>(sp => sp.GetRequiredService<RedisStore>());
                 services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<RedisStore>());
+                services.AddSingleton<IEndpointStore>(sp => sp.GetRequiredService<RedisStore>());
 
                 // Registered (so started) before the migration controller: it subscribes before the controller restores.
                 services.AddSingleton(sp => new FleetCoordinator(

@@ -19,7 +19,7 @@ internal sealed class MigrationComparer
 
     // The candidate's version header names its build; legacy has none: not a difference between the two.
     private static DiffOptions WithVersionHeaderIgnored(MigrationOptions options) =>
-        options.Candidate.VersionHeader is { } header ? options.Diff with { IgnoreHeaders = [.. options.Diff.IgnoreHeaders, header] } : options.Diff;
+        options.Candidate?.VersionHeader is { } header ? options.Diff with { IgnoreHeaders = [.. options.Diff.IgnoreHeaders, header] } : options.Diff;
 
     private MigrationComparer(DiffOptions diff, Redactor redactor, IReadOnlyCollection<(string Path, string? Endpoint)> noiseMarks, ProbeNoise? probe)
         : this(diff, new DiffEngine(diff), redactor, noiseMarks, probe)

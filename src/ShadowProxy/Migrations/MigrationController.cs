@@ -73,6 +73,12 @@ internal sealed class MigrationController(
     {
         var now = time.GetUtcNow();
         var options = migration.Current.Options;
+        if (options.IsAudit)
+        {
+            // An audit has no candidate to judge: no gates, no ramp (its weight is 0 whatever the state says).
+            return;
+        }
+
         var window = await persistence.GateWindowAsync(migration, migration.GateSnapshot(now)).ConfigureAwait(false);
         var report = GateEvaluator.Evaluate(window, options.Ramp.Gates);
         var previous = migration.RecordGateReport(report);

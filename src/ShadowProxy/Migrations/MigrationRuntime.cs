@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using ShadowProxy.Core.Comparison;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Endpoints;
@@ -38,6 +37,7 @@ internal sealed class MigrationRuntime
         _comparer = new MigrationComparer(options, [], Probe);
         _failover = options.Failover.Enabled ? new CandidateFailover(options.Failover, time) : null;
         ShadowBudget = new ShadowBudget(options.Shadow, metrics, time);
+        Endpoints = new EndpointNamer(options.Endpoints);
         metrics.Weight.Set((double)initial.Weight);
         _snapshot = initial;
         LegacyClusterId = ClusterIdFor(options.Name, "legacy");
@@ -60,7 +60,7 @@ internal sealed class MigrationRuntime
     /// <summary>The version a comparison is tagged with: the candidate's version header, else the declared version, else <c>unknown</c>.</summary>
     public string CandidateVersionOf(CapturedResponse candidate)
     {
-        var header = Current.Options.Candidate.VersionHeader;
+        var header = Current.Options.Candidate?.VersionHeader;
         return (header is null ? null : CandidateVersion.Normalize(candidate.GetHeader(header)))
             ?? DeclaredVersion
             ?? CandidateVersion.Unknown;
@@ -211,6 +211,11 @@ internal sealed class MigrationRuntime
             ShadowBudget.Configure(options.Shadow);
         }
 
+        if (options.Endpoints != previous.Endpoints)
+        {
+            Endpoints.Configure(options.Endpoints);
+        }
+
         Publish(new MigrationSnapshot(options, state));
     }
 
@@ -246,12 +251,14 @@ internal sealed class MigrationRuntime
     /// <summary>The gate window now, its comparisons judged by the noise rules in force now (docs/comparison.md#what-the-gates-and-counters-count).</summary>
     public WindowStats GateSnapshot(DateTimeOffset now) => Gates.Snapshot(now, Comparer.IsNoiseNow);
 
+    /// <summary>How this migration names its endpoints: declared and learned templates (kept across configuration reloads).</summary>
+    public EndpointNamer Endpoints { get; }
+
     /// <summary>
     /// The endpoint a request of this migration belongs to, e.g. <c>GET /api/orders/{id}</c>: the one name every
-    /// stage (comparison, report, store, replay corpus) groups it under.
+    /// stage (inventory, comparison, report, store, replay corpus) groups it under.
     /// </summary>
-    [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "The names are the migration's: learned endpoint templates (docs/comparison.md#endpoints) replace the route's.")]
-    public string EndpointOf(string method, string? routeTemplate, string path) => EndpointTemplate.Create(method, routeTemplate, path);
+    public string EndpointOf(string method, string? routeTemplate, string path) => Endpoints.Name(method, routeTemplate, path);
 
     public static string ClusterIdFor(string migration, string backend) => $"shadowproxy.{migration}.{backend}";
 }

@@ -16,13 +16,13 @@ internal sealed class MigrationSnapshot
         Options = options;
         State = state;
         Weight = state.Weight;
-        Threshold = CohortHasher.Threshold(state.Weight);
+        Threshold = options.IsAudit ? 0 : CohortHasher.Threshold(state.Weight);
         Stage = state.StageName;
         Status = state.Status;
-        ShadowEnabled = options.Shadow.Enabled && RampMachine.ShadowEnabled(state, options.Ramp);
+        ShadowEnabled = !options.IsAudit && options.Shadow.Enabled && RampMachine.ShadowEnabled(state, options.Ramp);
         ShadowMethods = options.Shadow.Methods.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         LegacyPrefix = DestinationPrefix(options.Legacy.Address);
-        CandidatePrefix = DestinationPrefix(options.Candidate.Address);
+        CandidatePrefix = options.Candidate is { } candidate ? DestinationPrefix(candidate.Address) : LegacyPrefix;
         ProbePrefix = DestinationPrefix(options.Diff.NoiseProbe.Address ?? options.Legacy.Address);
     }
 
@@ -51,7 +51,7 @@ internal sealed class MigrationSnapshot
     /// <summary>The legacy address as the prefix of a shadow request's URI (no trailing slash), computed once, not per request.</summary>
     public string LegacyPrefix { get; }
 
-    /// <summary>The candidate address as the prefix of a shadow request's URI (no trailing slash).</summary>
+    /// <summary>The candidate address as the prefix of a shadow request's URI (no trailing slash); an audit has none (legacy's, never used).</summary>
     public string CandidatePrefix { get; }
 
     private static string DestinationPrefix(Uri address) => address.GetLeftPart(UriPartial.Path).TrimEnd('/');

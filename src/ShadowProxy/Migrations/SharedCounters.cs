@@ -39,6 +39,7 @@ internal sealed record CounterTotals(long LegacyRequests, long CandidateRequests
 internal sealed partial class SharedCounters(
     MigrationRegistry registry,
     EndpointReport report,
+    EndpointInventory inventory,
     ICounterStore store,
     TimeProvider time,
     ILogger<SharedCounters> logger) : BackgroundService
@@ -87,7 +88,14 @@ internal sealed partial class SharedCounters(
     /// The report of <paramref name="migration"/> over every instance and since the first start: the
     /// store's counters plus what this process counted since its last flush.
     /// </summary>
-    public async Task<IReadOnlyList<EndpointRow>> ReportAsync(MigrationRuntime migration, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<EndpointRow>> ReportAsync(MigrationRuntime migration, CancellationToken cancellationToken) =>
+        EndpointReport.RowsFrom(await CountersAsync(migration, cancellationToken).ConfigureAwait(false), migration.Endpoints.Rename);
+
+    /// <summary>
+    /// Every counter of <paramref name="migration"/> over every instance and since the first start (totals, report,
+    /// inventory): the store's plus what this process counted since its last flush.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountersAsync(MigrationRuntime migration, CancellationToken cancellationToken)
     {
         var stored = await store.ReadCountersAsync(migration.Name, null, cancellationToken).ConfigureAwait(false);
         var merged = new Dictionary<string, long>(stored, StringComparer.Ordinal);
@@ -96,10 +104,10 @@ internal sealed partial class SharedCounters(
             merged[key] = merged.GetValueOrDefault(key) + delta;
         }
 
-        return EndpointReport.RowsFrom(merged);
+        return merged;
     }
 
-    /// <summary>This process's cumulative counters of <paramref name="migration"/>: live totals and report tallies.</summary>
+    /// <summary>This process's cumulative counters of <paramref name="migration"/>: live totals, report and inventory tallies.</summary>
     public Dictionary<string, long> Local(MigrationRuntime migration)
     {
         var counters = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -112,6 +120,7 @@ internal sealed partial class SharedCounters(
         }
 
         report.ExportCounters(migration.Name, counters);
+        inventory.ExportCounters(migration.Name, counters);
         return counters;
     }
 

@@ -15,15 +15,16 @@ namespace ShadowProxy.Outcomes;
 /// <see cref="IOutcomeSink"/>s, once. The data path only says what happened; it never counts for itself.
 /// </summary>
 [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "One service that every step depends on: which tallies a member feeds today is its own business.")]
-internal sealed class OutcomeRecorder(EndpointReport report, IEnumerable<IOutcomeSink> sinks)
+internal sealed class OutcomeRecorder(EndpointReport report, EndpointInventory inventory, TimeProvider time, IEnumerable<IOutcomeSink> sinks)
 {
     private readonly IOutcomeSink[] _sinks = [.. sinks];
 
     /// <summary>
     /// <paramref name="backend"/> answered the client (or failed to): status class, latency, and, unless the
-    /// client went away (which says nothing about the backend), the gates and the primary's latency baseline.
+    /// client went away (which says nothing about the backend), the gates, the primary's latency baseline and the
+    /// endpoint inventory.
     /// </summary>
-    public void Served(MigrationRuntime migration, Backend backend, HttpContext context, TimeSpan elapsed)
+    public void Served(MigrationRuntime migration, string endpoint, Backend backend, HttpContext context, TimeSpan elapsed)
     {
         var error = context.Features.Get<IForwarderErrorFeature>();
         var clientFault = error is not null && IsClientError(error.Error);
@@ -33,6 +34,11 @@ internal sealed class OutcomeRecorder(EndpointReport report, IEnumerable<IOutcom
         {
             migration.ShadowBudget.RecordPrimary(elapsed);
             migration.RecordCall(backend, status is StatusClass.Error or StatusClass.Server5xx, elapsed);
+            var request = context.Request;
+            var response = context.Response;
+            inventory.Record(migration.Name, endpoint, new EndpointObservation(
+                backend == Backend.Legacy, error is null ? response.StatusCode : 0, elapsed, response.ContentLength, request.ContentLength,
+                response.ContentType, request.QueryString.Value, time.GetUtcNow()));
         }
     }
 
@@ -107,6 +113,7 @@ internal sealed class OutcomeRecorder(EndpointReport report, IEnumerable<IOutcom
                 break;
             case ComparisonOutcome.Diff:
                 migration.Metrics.Diff.Inc();
+                inventory.RecordDiff(migration.Name, endpoint, time.GetUtcNow());
                 severity = comparer.Engine.Severity.MostSevere(result);
                 RecordForGate(migration, comparer, endpoint, result, GateSeverity.Tally(result, comparer.Engine.Severity, migration.Current.Options.Ramp.Gates.DiffSeverity));
                 break;

@@ -24,6 +24,10 @@ internal static class DataPathServiceCollectionExtensions
         services.AddSingleton<EndpointReport>();
         services.AddSingleton(_ => new SchemaCollector());
         services.AddSingleton<IEndpointSampleSink>(provider => provider.GetRequiredService<SchemaCollector>());
+        services.AddSingleton<EndpointInventory>();
+
+        // The sample sink (schema inference, above) is optional to the sampler: without one it copies nothing.
+        services.AddSingleton(sp => new EndpointSampler(sp.GetRequiredService<EndpointInventory>(), sp.GetService<IEndpointSampleSink>()));
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<IOutcomeSink, DiffStoreSink>();
         return services;

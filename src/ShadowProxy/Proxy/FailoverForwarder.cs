@@ -41,9 +41,9 @@ internal sealed class FailoverForwarder(IProxyStateLookup proxyState, IHttpForwa
     /// </summary>
     /// <returns>Who answered the client, and the time since the candidate attempt started.</returns>
     public async Task<(Backend ServedBy, TimeSpan Elapsed)> ForwardAsync(
-        HttpContext context, RequestDelegate candidate, MigrationRuntime migration, CandidateFailover failover, CappedBuffer? body)
+        HttpContext context, RequestDelegate candidate, MigrationRuntime migration, CandidateFailover failover, CappedBuffer? body, string endpoint)
     {
-        var call = new Call(this, context, candidate, migration, body, _time.GetTimestamp());
+        var call = new Call(this, context, candidate, migration, body, endpoint, _time.GetTimestamp());
         var result = await failover.ExecuteAsync(call, context.RequestAborted).ConfigureAwait(false);
         var elapsed = _time.GetElapsedTime(call.Start);
         if (result != AttemptResult.Succeeded)
@@ -51,7 +51,7 @@ internal sealed class FailoverForwarder(IProxyStateLookup proxyState, IHttpForwa
             return (Backend.Legacy, elapsed);
         }
 
-        _outcomes.Served(migration, Backend.Candidate, context, elapsed);
+        _outcomes.Served(migration, endpoint, Backend.Candidate, context, elapsed);
         return (Backend.Candidate, elapsed);
     }
 
@@ -60,7 +60,7 @@ internal sealed class FailoverForwarder(IProxyStateLookup proxyState, IHttpForwa
         || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
 
     /// <summary>One request under failover, the only object failover allocates per request.</summary>
-    private sealed class Call(FailoverForwarder owner, HttpContext context, RequestDelegate candidate, MigrationRuntime migration, CappedBuffer? body, long start)
+    private sealed class Call(FailoverForwarder owner, HttpContext context, RequestDelegate candidate, MigrationRuntime migration, CappedBuffer? body, string endpoint, long start)
         : IFailoverCall
     {
         public long Start => start;
@@ -118,7 +118,7 @@ internal sealed class FailoverForwarder(IProxyStateLookup proxyState, IHttpForwa
             var destination = legacy.Destinations.Values.First().Model.Config.Address;
             await owner._forwarder.SendAsync(context, destination, model.HttpClient, model.Config.HttpRequest ?? ForwarderRequestConfig.Empty,
                 context.GetReverseProxyFeature().Route.Transformer).ConfigureAwait(false);
-            outcomes.Served(migration, Backend.Legacy, context, owner._time.GetElapsedTime(legacyStart));
+            outcomes.Served(migration, endpoint, Backend.Legacy, context, owner._time.GetElapsedTime(legacyStart));
         }
     }
 }

@@ -21,6 +21,7 @@ internal sealed class MigrationMiddleware(
     FailoverForwarder failovers,
     ShadowDispatcher shadows,
     OutcomeRecorder outcomes,
+    EndpointSampler samples,
     TimeProvider time)
 {
     public Task InvokeAsync(HttpContext context)
@@ -34,6 +35,8 @@ internal sealed class MigrationMiddleware(
         }
 
         var snapshot = migration.Current;
+        var endpoint = migration.EndpointOf(context.Request.Method, route.Match.Path, context.Request.Path.Value ?? "/");
+        var sample = samples.Wants(migration.Name, endpoint);
         var primary = cohorts.ChoosePrimary(context, migration, snapshot);
         var decision = ShadowEligibility.Decide(context, snapshot);
         if (decision == ShadowDecision.Mirror && !shadows.TryReserve(migration, snapshot, primary))
@@ -42,18 +45,21 @@ internal sealed class MigrationMiddleware(
         }
 
         var failover = primary == Backend.Candidate ? FailoverForwarder.For(context, migration, snapshot) : null;
-        if (decision != ShadowDecision.Mirror && failover is null)
+        if (decision != ShadowDecision.Mirror && failover is null && !sample)
         {
             // Nothing to copy and nothing to send twice (shadow off, skipped or dropped): forward and
             // record, with no state kept across the call beyond a timestamp.
             RecordNotMirrored(migration, decision);
-            return ForwardAsync(context, migration, primary);
+            return ForwardAsync(context, migration, primary, endpoint);
         }
 
-        return ProxyAsync(context, migration, snapshot, primary, decision, failover, route.Match.Path);
+        return ProxyAsync(context, migration, snapshot, primary, decision, failover, route.Match.Path, endpoint, sample);
     }
 
-    /// <summary>The full path: copies for the shadow, and/or (<paramref name="failover"/> set) the candidate attempt with failover to legacy.</summary>
+    /// <summary>
+    /// The full path: copies for the shadow or for the <see cref="EndpointSampler"/> (<paramref name="sample"/>), and/or
+    /// (<paramref name="failover"/> set) the candidate attempt with failover to legacy.
+    /// </summary>
     private async Task ProxyAsync(
         HttpContext context,
         MigrationRuntime migration,
@@ -61,7 +67,9 @@ internal sealed class MigrationMiddleware(
         Backend primary,
         ShadowDecision decision,
         CandidateFailover? failover,
-        string? routeTemplate)
+        string? routeTemplate,
+        string endpoint,
+        bool sample)
     {
         var mirror = decision == ShadowDecision.Mirror;
         var maxBytes = snapshot.Options.Shadow.MaxBodyBytes;
@@ -87,10 +95,14 @@ internal sealed class MigrationMiddleware(
             {
                 capture.CaptureForShadow(maxBytes);
             }
+            else if (sample)
+            {
+                capture.CaptureResponse(maxBytes);
+            }
 
             (servedBy, elapsed) = failover is null
-                ? (primary, await ForwardAsync(context, migration, primary).ConfigureAwait(false))
-                : await failovers.ForwardAsync(context, next, migration, failover, capture.RequestCopy).ConfigureAwait(false);
+                ? (primary, await ForwardAsync(context, migration, primary, endpoint).ConfigureAwait(false))
+                : await failovers.ForwardAsync(context, next, migration, failover, capture.RequestCopy, endpoint).ConfigureAwait(false);
         }
         catch
         {
@@ -105,6 +117,11 @@ internal sealed class MigrationMiddleware(
         finally
         {
             capture.Restore();
+        }
+
+        if (sample)
+        {
+            samples.Offer(migration.Name, endpoint, context, servedBy, capture.RequestCopyIsWhole ? capture.RequestCopy : null, capture.ResponseCopy);
         }
 
         var skip = mirror ? ShadowEligibility.AfterPrimary(context, capture.RequestCopyIsWhole) : decision;
@@ -130,12 +147,12 @@ internal sealed class MigrationMiddleware(
     }
 
     /// <summary>Forwards to the primary chosen above and records what the client got.</summary>
-    private async Task<TimeSpan> ForwardAsync(HttpContext context, MigrationRuntime migration, Backend primary)
+    private async Task<TimeSpan> ForwardAsync(HttpContext context, MigrationRuntime migration, Backend primary, string endpoint)
     {
         var start = time.GetTimestamp();
         await next(context).ConfigureAwait(false);
         var elapsed = time.GetElapsedTime(start);
-        outcomes.Served(migration, primary, context, elapsed);
+        outcomes.Served(migration, endpoint, primary, context, elapsed);
         return elapsed;
     }
 

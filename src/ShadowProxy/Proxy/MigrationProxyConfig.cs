@@ -52,11 +52,9 @@ internal static class MigrationProxyConfig
     }
 
     public static IReadOnlyList<ClusterConfig> Clusters(ShadowProxyOptions options) =>
-        options.Migrations.SelectMany(migration => new[]
-        {
-            Cluster(migration.Name, "legacy", migration.Legacy),
-            Cluster(migration.Name, "candidate", migration.Candidate),
-        }).ToList();
+        options.Migrations.SelectMany(migration => migration.Candidate is { } candidate
+            ? new[] { Cluster(migration.Name, "legacy", migration.Legacy), Cluster(migration.Name, "candidate", candidate) }
+            : [Cluster(migration.Name, "legacy", migration.Legacy)]).ToList();
 
     private static ClusterConfig Cluster(string migration, string backend, BackendOptions options) => new()
     {

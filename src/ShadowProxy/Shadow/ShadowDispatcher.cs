@@ -39,7 +39,7 @@ internal sealed partial class ShadowDispatcher(
     /// </summary>
     public bool TryReserve(MigrationRuntime migration, MigrationSnapshot snapshot, Backend primary)
     {
-        var target = primary == Backend.Legacy ? snapshot.Options.Candidate.Address : snapshot.Options.Legacy.Address;
+        var target = primary == Backend.Legacy ? (snapshot.Options.Candidate ?? snapshot.Options.Legacy).Address : snapshot.Options.Legacy.Address;
         if (!clients.LimiterFor(target).IsExhausted(snapshot.Options.Shadow.MaxInFlight))
         {
             if (migration.TryEnterShadow(migration.ShadowBudget.Limit))

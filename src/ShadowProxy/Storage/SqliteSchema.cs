@@ -158,6 +158,24 @@ internal static class SqliteSchema
             PRIMARY KEY (migration, slot)
         ) WITHOUT ROWID;
         """,
+        """
+        CREATE TABLE endpoint_folds (
+            migration TEXT NOT NULL,
+            fold TEXT NOT NULL,
+            kept TEXT NOT NULL,
+            PRIMARY KEY (migration, fold)
+        ) WITHOUT ROWID;
+        CREATE TABLE endpoint_seen (
+            migration TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            last_diff INTEGER NOT NULL,
+            max_response INTEGER NOT NULL,
+            max_request INTEGER NOT NULL,
+            PRIMARY KEY (migration, endpoint)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int Latest => Versions.Length;

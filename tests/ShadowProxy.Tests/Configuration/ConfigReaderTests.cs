@@ -14,7 +14,7 @@ public sealed class ConfigReaderTests
 {
     public static TheoryData<string, string?, string> Refused => new()
     {
-        { M + "Shadw:Enabled", "false", $"{M}Shadw: is not a known key here (known: Routes, Legacy, Candidate, Shadow, Diff, Redact, Cohort, Ramp, Failover, Replay)" },
+        { M + "Shadw:Enabled", "false", $"{M}Shadw: is not a known key here (known: Routes, Legacy, Candidate, Shadow, Diff, Redact, Cohort, Ramp, Failover, Replay, Endpoints)" },
         { "ShadowProxy:Listn:0", "x", "ShadowProxy:Listn: is not a known key here (known: Listen, Admin, Store, Limits, Tls, Migrations, Notifications)" },
         { M + "Cohort:Form", "Random", $"{M}Cohort:Form: is not a known key here (known: From)" },
         { M + "Shadow:Adaptive", "sometimes", $"{M}Shadow:Adaptive: 'sometimes' is not true or false" },

@@ -31,7 +31,7 @@ public sealed class DeployManifestTests
         var options = ReadConfig(Text(Map(Map(compose, "configs"), "shadowproxy"), "content"));
         Assert.Equal(StoreProvider.Redis, options.Store.Provider);
         Assert.StartsWith("redis:", options.Store.Redis.Configuration, StringComparison.Ordinal);
-        foreach (var backend in new[] { options.Migrations[0].Legacy.Address, options.Migrations[0].Candidate.Address })
+        foreach (var backend in new[] { options.Migrations[0].Legacy.Address, options.Migrations[0].Candidate!.Address })
         {
             Assert.Contains(backend.Host, services.Children.Keys.Select(k => k.ToString()));
         }

@@ -116,7 +116,7 @@ public sealed class ConfigReaderFuzzTests
             using (var activity = new CancellationTokenSource())
             {
                 // YARP arms each forwarded request's activity timeout with CancelAfter.
-                activity.CancelAfter(migration.Candidate.Timeout);
+                activity.CancelAfter(migration.Candidate!.Timeout);
                 activity.CancelAfter(migration.Legacy.Timeout);
             }
 

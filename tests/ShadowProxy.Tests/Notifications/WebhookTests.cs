@@ -48,8 +48,11 @@ public sealed class WebhookTests
 
         // Only subscribed events are sent: the promote before it was not.
         Assert.Single(receiver.Requests);
-        var metrics = await PrometheusText.ScrapeAsync(proxy.Admin);
-        Assert.Equal(1, metrics.Value("shadowproxy_notifications_total", "outcome=sent"));
+
+        // The receiver has the request before the notifier has its answer, and counts it.
+        await Eventually.True(
+            () => PrometheusText.ScrapeAsync(proxy.Admin).GetAwaiter().GetResult().Value("shadowproxy_notifications_total", "outcome=sent") == 1,
+            "the delivery is counted as sent", TimeSpan.FromSeconds(30));
     }
 
     [Fact]

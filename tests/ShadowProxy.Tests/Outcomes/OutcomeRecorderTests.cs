@@ -37,7 +37,7 @@ public sealed class OutcomeRecorderTests
         var options = ConfigReader.Read(new ConfigurationBuilder().AddInMemoryCollection(config).Build(), out var errors)
             ?? throw new InvalidOperationException(string.Join("; ", errors));
         _migration = new MigrationRegistry(options, _metrics, _time).All.Single();
-        _recorder = new OutcomeRecorder(_report, [_sink, _secondSink]);
+        _recorder = new OutcomeRecorder(_report, new EndpointInventory(), _time, [_sink, _secondSink]);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class OutcomeRecorderTests
         context.Response.StatusCode = 502;
         context.Features.Set<IForwarderErrorFeature>(new ErrorFeature(ForwarderError.RequestCanceled));
 
-        _recorder.Served(_migration, Backend.Legacy, context, TimeSpan.FromMilliseconds(2));
+        _recorder.Served(_migration, "GET /api/orders/{id}", Backend.Legacy, context, TimeSpan.FromMilliseconds(2));
 
         Assert.Equal(1, _metrics.Requests.WithLabels("orders", "legacy", "5xx").Value);
         Assert.Equal(0, _migration.GateSnapshot(_time.GetUtcNow()).Legacy.Requests);
@@ -127,7 +127,7 @@ public sealed class OutcomeRecorderTests
         context.Response.StatusCode = 502;
         context.Features.Set<IForwarderErrorFeature>(new ErrorFeature(ForwarderError.Request));
 
-        _recorder.Served(_migration, Backend.Candidate, context, TimeSpan.FromMilliseconds(2));
+        _recorder.Served(_migration, "GET /api/orders/{id}", Backend.Candidate, context, TimeSpan.FromMilliseconds(2));
 
         Assert.Equal(1, _metrics.Requests.WithLabels("orders", "candidate", "error").Value);
         var candidate = _migration.GateSnapshot(_time.GetUtcNow()).Candidate;

@@ -31,7 +31,7 @@ public sealed class FailoverForwarderTests
             armedDuringAttempt = attempt.Features.Get<FailoverArmed>() is not null;
             attempt.Response.StatusCode = 503;
             return Task.CompletedTask;
-        }, migration, migration.Failover!, body: null);
+        }, migration, migration.Failover!, body: null, "GET /api/orders/{id}");
 
         Assert.Equal(Backend.Legacy, servedBy);
         Assert.True(armedDuringAttempt);
@@ -56,7 +56,7 @@ public sealed class FailoverForwarderTests
         {
             attempt.Response.StatusCode = 201;
             return Task.CompletedTask;
-        }, migration, migration.Failover!, body: null);
+        }, migration, migration.Failover!, body: null, "GET /api/orders/{id}");
 
         Assert.Equal(Backend.Candidate, servedBy);
         Assert.Equal(201, context.Response.StatusCode);
@@ -83,7 +83,7 @@ public sealed class FailoverForwarderTests
                 attempts++;
                 attempt.Response.StatusCode = 500;
                 return Task.CompletedTask;
-            }, migration, migration.Failover!, body: null);
+            }, migration, migration.Failover!, body: null, "GET /api/orders/{id}");
 
             Assert.Equal(Backend.Legacy, servedBy);
             Assert.Equal(200, context.Response.StatusCode);
