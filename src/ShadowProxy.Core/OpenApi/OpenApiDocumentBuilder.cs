@@ -105,26 +105,32 @@ public static class OpenApiDocumentBuilder
         var operation = new JsonObject { ["operationId"] = OperationId(method, path, operationIds) };
         var parameters = new JsonArray();
         var pathNames = PathTemplate.ParameterNames(path);
+        var sampled = shape?.PathParameters ?? [];
         for (var i = 0; i < pathNames.Count; i++)
         {
+            // By position when the sampled parameters line up with the template's (learned templates name each one {id}).
             var own = i < ownNames.Count ? ownNames[i] : pathNames[i];
-            var schema = shape?.PathParameters.FirstOrDefault(p => p.Name == own)?.Schema.DeepClone() ?? new JsonObject { ["type"] = "string" };
+            var parameter = sampled.Count == pathNames.Count ? sampled[i] : sampled.FirstOrDefault(p => p.Name == own);
+            var schema = parameter?.Schema.DeepClone() ?? new JsonObject { ["type"] = "string" };
             parameters.Add(new JsonObject { ["name"] = pathNames[i], ["in"] = "path", ["required"] = true, ["schema"] = schema });
         }
 
+        // The inventory counted every request: it knows better than the sample whether a parameter is always there.
+        var always = observed?.QueryParameters.ToDictionary(q => q.Name, q => q.Always, StringComparer.Ordinal);
         var query = new HashSet<string>(StringComparer.Ordinal);
         foreach (var parameter in shape?.QueryParameters ?? [])
         {
             query.Add(parameter.Name);
             var schema = parameter.Repeated ? new JsonObject { ["type"] = "array", ["items"] = parameter.Schema.DeepClone() } : parameter.Schema.DeepClone();
-            parameters.Add(new JsonObject { ["name"] = parameter.Name, ["in"] = "query", ["required"] = parameter.Required, ["schema"] = schema });
+            var required = always is null ? parameter.Required : always.GetValueOrDefault(parameter.Name);
+            parameters.Add(new JsonObject { ["name"] = parameter.Name, ["in"] = "query", ["required"] = required, ["schema"] = schema });
         }
 
-        foreach (var name in observed?.QueryParameters ?? [])
+        foreach (var parameter in observed?.QueryParameters ?? [])
         {
-            if (query.Add(name))
+            if (query.Add(parameter.Name))
             {
-                parameters.Add(new JsonObject { ["name"] = name, ["in"] = "query", ["required"] = false, ["schema"] = new JsonObject { ["type"] = "string" } });
+                parameters.Add(new JsonObject { ["name"] = parameter.Name, ["in"] = "query", ["required"] = parameter.Always, ["schema"] = new JsonObject { ["type"] = "string" } });
             }
         }
 

@@ -81,6 +81,7 @@ internal static partial class ShadowProxyHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SharedCounters>());
         builder.Services.AddSingleton<EndpointKeeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EndpointKeeper>());
+        builder.Services.AddHostedService<SchemaPruner>();
         builder.Services.AddHostedService<ComparisonWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddAdminOpenApi();

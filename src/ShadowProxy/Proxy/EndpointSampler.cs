@@ -1,5 +1,6 @@
 using ShadowProxy.Core.Buffers;
 using ShadowProxy.Core.Comparison;
+using ShadowProxy.Core.Diff;
 using ShadowProxy.Core.Endpoints;
 
 namespace ShadowProxy.Proxy;
@@ -15,6 +16,9 @@ namespace ShadowProxy.Proxy;
 /// </summary>
 internal sealed class EndpointSampler(EndpointInventory inventory, IEndpointSampleSink? sink = null)
 {
+    // Inference parses bodies up to 256 KiB (docs/openapi.md#bounds); a decoded body never grows past this.
+    private const long MaxDecodedBytes = 1024 * 1024;
+
     /// <summary>True when a sink is registered.</summary>
     public bool Enabled => sink is not null;
 
@@ -56,18 +60,32 @@ internal sealed class EndpointSampler(EndpointInventory inventory, IEndpointSamp
             return;
         }
 
+        var request = context.Request;
         var sample = new EndpointSample(
-            Copy(requestCopy), context.Request.ContentType,
+            Copy(requestCopy), request.ContentType,
             Copy(responseCopy), context.Response.ContentType)
         {
-            Target = string.Concat(context.Request.Path.Value, context.Request.QueryString.Value),
+            Target = request.Path.ToUriComponent() + request.QueryString.ToUriComponent(),
         };
-        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Sink.Add(state.Migration, state.Endpoint, state.Status, state.Sample),
-            new Pending(sink, migration, endpoint, status, sample), preferLocal: false);
+        var encoding = context.Response.Headers.ContentEncoding.ToString();
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Sink.Add(state.Migration, state.Endpoint, state.Status, Decoded(state.Sample, state.Encoding)),
+            new Pending(sink, migration, endpoint, status, sample, encoding), preferLocal: false);
     }
 
     private static ReadOnlyMemory<byte> Copy(CappedBuffer? buffer) =>
         buffer is null || buffer.Overflowed || buffer.Length == 0 ? ReadOnlyMemory<byte>.Empty : buffer.Span.ToArray();
 
-    private sealed record Pending(IEndpointSampleSink Sink, string Migration, string Endpoint, int Status, EndpointSample Sample);
+    /// <summary>The sink reads bodies as the client reads them: a compressed response is decoded (within the same cap), or passed empty.</summary>
+    private static EndpointSample Decoded(EndpointSample sample, string encoding)
+    {
+        if (encoding.Length == 0 || sample.ResponseBody.IsEmpty)
+        {
+            return sample;
+        }
+
+        using var decoded = ContentDecoder.Decode(sample.ResponseBody, encoding, MaxDecodedBytes);
+        return sample with { ResponseBody = decoded.Status == DecodeStatus.Decoded ? decoded.Bytes.ToArray() : ReadOnlyMemory<byte>.Empty };
+    }
+
+    private sealed record Pending(IEndpointSampleSink Sink, string Migration, string Endpoint, int Status, EndpointSample Sample, string Encoding);
 }

@@ -37,6 +37,7 @@ public sealed class OpenApiDocumentBuilderTests
         Add(collector, "GET /api/users/me", 200, "/api/users/me", """{"id":1,"email":"me@example.com"}""");
         Add(collector, "POST /api/users", 201, "/api/users", """{"id":13}""", """{"email":"new@example.com","password":"pw","tags":["a"]}""");
         Add(collector, "DELETE /api/users/{id}", 204, "/api/users/3", null);
+        Add(collector, "GET /api/users/{id}/orders/{id}", 200, "/api/users/3/orders/0b4c3b7e-8a4f-4a52-9d7c-2f1e6b2c9a10", "[]");
         Add(collector, "GET /api/users/{id}/avatar", 200, "/api/users/2/avatar", "PNG", responseType: "image/png");
         Add(collector, "PUT /api/users/{userId}", 200, "/api/users/5", """{"id":5}""", """{"nickname":"x"}""");
         Add(collector, "PROPFIND /api/users", 207, "/api/users", "<xml/>", responseType: "application/xml");
@@ -58,7 +59,7 @@ public sealed class OpenApiDocumentBuilderTests
 
         Assert.Empty(problems);
         Assert.NotNull(document);
-        Assert.Equal(["/api/users", "/api/users/me", "/api/users/{id}", "/api/users/{id}/avatar"], document.Paths.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["/api/users", "/api/users/me", "/api/users/{id}", "/api/users/{id}/avatar", "/api/users/{id}/orders/{id2}"], document.Paths.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -86,6 +87,9 @@ public sealed class OpenApiDocumentBuilderTests
         Assert.Equal("integer", put["parameters"]![0]!["schema"]!["type"]!.GetValue<string>());
         Assert.Equal(["get", "put", "delete"], document["paths"]!["/api/users/{id}"]!.AsObject().Select(o => o.Key));
         Assert.Null(document["paths"]!["/api/users/{userId}"]);
+        var twice = document["paths"]!["/api/users/{id}/orders/{id2}"]!["get"]!["parameters"]!.AsArray();
+        Assert.Equal(["id", "id2"], twice.Select(p => p!["name"]!.GetValue<string>()));
+        Assert.Equal("uuid", twice[1]!["schema"]!["format"]!.GetValue<string>());
     }
 
     [Fact]
@@ -125,14 +129,14 @@ public sealed class OpenApiDocumentBuilderTests
     {
         var document = Build(
         [
-            new ObservedEndpoint("GET", "/api/users/{id}") { QueryParameters = ["expand", "fields"], Statuses = [200, 404, 503] },
+            new ObservedEndpoint("GET", "/api/users/{id}") { QueryParameters = [new("expand", Always: false), new("fields", Always: true)], Statuses = [200, 404, 503] },
             new ObservedEndpoint("GET", "/api/health"),
         ]);
 
         var paths = document["paths"]!.AsObject();
         Assert.Equal(["/api/health", "/api/users/{id}"], paths.Select(p => p.Key));
         var get = paths["/api/users/{id}"]!["get"]!;
-        Assert.Contains(get["parameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "fields");
+        Assert.Contains(get["parameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "fields" && p["required"]!.GetValue<bool>());
         Assert.Equal("Service Unavailable", get["responses"]!["503"]!["description"]!.GetValue<string>());
         Assert.NotNull(paths["/api/health"]!["get"]!["responses"]!["default"]);
         Assert.Empty(OpenApiValidation.Problems(OpenApiDocumentBuilder.ToJson(document), out _));

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Http;
 using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.OpenApi;
 using ShadowProxy.Core.Tests.OpenApi;
@@ -18,7 +19,7 @@ public sealed class LearnedOpenApiEndpointTests
     [Fact]
     public async Task A_viewer_gets_a_valid_document_of_the_samples_and_shadowctl_prints_it()
     {
-        await using var legacy = await TestBackend.StartAsync("legacy");
+        await using var legacy = await TestBackend.StartAsync("legacy", context => context.Response.WriteAsJsonAsync(new { id = 7, token = "s3cret" }));
         await using var candidate = await TestBackend.StartAsync("candidate");
         var config = TestProxy.MigrationConfig("users", legacy.Address, candidate.Address);
         config["ShadowProxy:Admin:ApiKeys:0:Name"] = "viewer";
@@ -26,9 +27,9 @@ public sealed class LearnedOpenApiEndpointTests
         config["ShadowProxy:Admin:ApiKeys:0:Key"] = ViewerKey;
         config["ShadowProxy:Migrations:users:Redact:JsonPaths:0"] = "$.token";
         await using var proxy = await TestProxy.StartAsync(config);
-        var sink = proxy.Services.GetRequiredService<IEndpointSampleSink>();
-        Assert.True(sink.WantsSample("users", "GET /api/users/{id}", 200));
-        sink.Add("users", "GET /api/users/{id}", 200, new EndpointSample(default, null, """{"id":7,"token":"s3cret"}"""u8.ToArray(), "application/json") { Target = "/api/users/7" });
+        (await proxy.Client.GetAsync("/api/users/7")).Dispose();
+        var collector = proxy.Services.GetRequiredService<SchemaCollector>();
+        await Eventually.True(() => collector.Shapes("users").Any(s => s.Responses.Count > 0), "the exchange was sampled");
 
         using (var anonymous = await proxy.Admin.GetAsync("/api/v1/migrations/users/openapi"))
         {
