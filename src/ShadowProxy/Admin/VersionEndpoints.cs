@@ -78,7 +78,7 @@ internal static class VersionEndpoints
             Version = migration.Current.State.Version,
         };
         await store.DeclareVersionAsync(migration.Name, version, audit, cancellationToken).ConfigureAwait(false);
-        migration.DeclaredVersion = version;
+        migration.DeclareVersion(version);
         return Results.Ok(new DeclaredView(version));
     }
 

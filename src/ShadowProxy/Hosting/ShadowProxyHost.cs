@@ -6,6 +6,7 @@ using ShadowProxy.Comparison;
 using ShadowProxy.Configuration;
 using ShadowProxy.Core.Storage;
 using ShadowProxy.Health;
+using ShadowProxy.Listeners;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
 using ShadowProxy.Notifications;
@@ -60,6 +61,7 @@ internal static partial class ShadowProxyHost
         builder.Services.AddSingleton<OperationalMetrics>();
         builder.Services.AddSingleton<RuntimeMeterExporter>();
         builder.Services.AddSingleton<MigrationRegistry>();
+        builder.Services.AddSingleton<IMigrationGaugeSource>(sp => sp.GetRequiredService<MigrationRegistry>());
         builder.Services.AddShadowProxyHealthChecks();
         builder.Services.AddShadowDataPath();
         builder.Services.AddSingleton<ApiKeyAuthenticator>();

@@ -3,7 +3,6 @@ using ShadowProxy.Core.Gates;
 using ShadowProxy.Core.Notifications;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Health;
-using ShadowProxy.Migrations;
 
 namespace ShadowProxy.Metrics;
 
@@ -18,7 +17,7 @@ internal sealed class OperationalMetrics
     private static readonly MigrationStatus[] Statuses = Enum.GetValues<MigrationStatus>();
     private static readonly GateKind[] GateKinds = Enum.GetValues<GateKind>();
 
-    private readonly MigrationRegistry _registry;
+    private readonly IMigrationGaugeSource _migrations;
     private readonly ReadinessState _readiness;
     private readonly Gauge _status;
     private readonly Gauge _stage;
@@ -29,9 +28,9 @@ internal sealed class OperationalMetrics
     private readonly HashSet<string> _exported = new(StringComparer.Ordinal);
     private readonly Lock _collect = new();
 
-    public OperationalMetrics(ProxyMetrics metrics, MigrationRegistry registry, ReadinessState readiness)
+    public OperationalMetrics(ProxyMetrics metrics, IMigrationGaugeSource migrations, ReadinessState readiness)
     {
-        _registry = registry;
+        _migrations = migrations;
         _readiness = readiness;
         var factory = Prometheus.Metrics.WithCustomRegistry(metrics.Registry);
         _status = factory.CreateGauge("shadowproxy_migration_status", "1 for the migration's current status, 0 for the others.", "migration", "status");
@@ -47,20 +46,20 @@ internal sealed class OperationalMetrics
     {
         lock (_collect)
         {
-            _storeDegraded.Set(_readiness.IsStoreDegraded || _registry.All.Any(m => m.HasUnsaved) ? 1 : 0);
+            var migrations = _migrations.Gauges().ToList();
+            _storeDegraded.Set(_readiness.IsStoreDegraded || migrations.Any(m => m.HasUnsaved) ? 1 : 0);
             _configValid.Set(_readiness.ConfigurationProblem is null ? 1 : 0);
 
             var current = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var migration in _registry.All)
+            foreach (var migration in migrations)
             {
                 current.Add(migration.Name);
-                var snapshot = migration.Current;
                 foreach (var status in Statuses)
                 {
-                    _status.WithLabels(migration.Name, status.ToString()).Set(snapshot.Status == status ? 1 : 0);
+                    _status.WithLabels(migration.Name, status.ToString()).Set(migration.State.Status == status ? 1 : 0);
                 }
 
-                _stage.WithLabels(migration.Name).Set(snapshot.State.StageIndex);
+                _stage.WithLabels(migration.Name).Set(migration.State.StageIndex);
                 var report = migration.LastGateReport;
                 foreach (var kind in GateKinds)
                 {

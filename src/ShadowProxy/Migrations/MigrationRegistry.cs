@@ -7,7 +7,7 @@ using ShadowProxy.Metrics;
 namespace ShadowProxy.Migrations;
 
 /// <summary>All configured migrations by name (case-insensitive).</summary>
-internal sealed class MigrationRegistry
+internal sealed class MigrationRegistry : IMigrationGaugeSource
 {
     /// <summary>Route metadata key that tags a YARP route as belonging to a migration.</summary>
     public const string RouteMetadataKey = "ShadowProxy.Migration";
@@ -25,6 +25,8 @@ internal sealed class MigrationRegistry
     }
 
     public IReadOnlyList<MigrationRuntime> All => Volatile.Read(ref _current).All;
+
+    public IEnumerable<MigrationGauges> Gauges() => All.Select(m => new MigrationGauges(m.Name, m.Current.State, m.LastGateReport, m.HasUnsaved));
 
     public bool TryGet(string name, out MigrationRuntime runtime) => Volatile.Read(ref _current).ByName.TryGetValue(name, out runtime!);
 

@@ -52,11 +52,10 @@ internal sealed class MigrationRuntime
     public GateWindow Gates => Volatile.Read(ref _gates);
 
     /// <summary>The candidate version declared through the API (docs/comparison.md#candidate-versions), or null.</summary>
-    public string? DeclaredVersion
-    {
-        get => Volatile.Read(ref _declaredVersion);
-        set => Volatile.Write(ref _declaredVersion, value);
-    }
+    public string? DeclaredVersion => Volatile.Read(ref _declaredVersion);
+
+    /// <summary>Makes <paramref name="version"/> the declared candidate version (null: none).</summary>
+    public void DeclareVersion(string? version) => Volatile.Write(ref _declaredVersion, version);
 
     /// <summary>The version a comparison is tagged with: the candidate's version header, else the declared version, else <c>unknown</c>.</summary>
     public string CandidateVersionOf(CapturedResponse candidate)
@@ -97,11 +96,10 @@ internal sealed class MigrationRuntime
     public RateHistory History { get; } = new();
 
     /// <summary>The fleet-wide totals as last read from the store (see <see cref="SharedCounters"/>).</summary>
-    public SharedTotals SharedTotals
-    {
-        get => Volatile.Read(ref _sharedTotals);
-        set => Volatile.Write(ref _sharedTotals, value);
-    }
+    public SharedTotals SharedTotals => Volatile.Read(ref _sharedTotals);
+
+    /// <summary>Keeps <paramref name="totals"/>, just read from the store.</summary>
+    public void UpdateSharedTotals(SharedTotals totals) => Volatile.Write(ref _sharedTotals, totals);
 
     /// <summary>The gate report of the last evaluation, for the admin API and the on-call gauges.</summary>
     public GateReport? LastGateReport => Volatile.Read(ref _lastGateReport);

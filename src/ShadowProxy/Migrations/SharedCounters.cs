@@ -148,7 +148,7 @@ internal sealed partial class SharedCounters(
         }
 
         var totals = await store.ReadCountersAsync(migration.Name, CounterKeys.TotalKeys, cancellationToken).ConfigureAwait(false);
-        migration.SharedTotals = new SharedTotals(totals, last.Counters);
+        migration.UpdateSharedTotals(new SharedTotals(totals, last.Counters));
 
         var now = time.GetUtcNow();
         var slot = now.ToUnixTimeMilliseconds() / (long)RateHistory.Interval.TotalMilliseconds;

@@ -4,7 +4,7 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using ShadowProxy.Health;
-using ShadowProxy.Hosting;
+using ShadowProxy.Listeners;
 using ShadowProxy.Migrations;
 using ShadowProxy.Proxy;
 using ShadowProxy.Shadow;

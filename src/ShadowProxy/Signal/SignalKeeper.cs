@@ -23,7 +23,7 @@ internal sealed partial class SignalKeeper(MigrationRegistry registry, ISignalSt
             try
             {
                 migration.Probe.Restore(await store.ReadProbeNoiseAsync(migration.Name, cancellationToken).ConfigureAwait(false));
-                migration.DeclaredVersion = await store.ReadDeclaredVersionAsync(migration.Name, cancellationToken).ConfigureAwait(false);
+                migration.DeclareVersion(await store.ReadDeclaredVersionAsync(migration.Name, cancellationToken).ConfigureAwait(false));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -66,7 +66,7 @@ internal sealed partial class SignalKeeper(MigrationRegistry registry, ISignalSt
 
             if (await store.ReadDeclaredVersionAsync(migration.Name, cancellationToken).ConfigureAwait(false) is { } declared)
             {
-                migration.DeclaredVersion = declared;
+                migration.DeclareVersion(declared);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using ShadowProxy.Demo;
 using ShadowProxy.Hosting;
+using ShadowProxy.Listeners;
 
 namespace ShadowProxy.Dashboard.Tests.Infrastructure;
 

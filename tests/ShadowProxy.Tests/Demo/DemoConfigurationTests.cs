@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using ShadowProxy.Demo;
+using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Demo;
 
@@ -57,7 +58,7 @@ public sealed class DemoConfigurationTests
     [Fact]
     public void DemoJson_MatchesTheEmbeddedConfiguration()
     {
-        var file = Path.Combine(RepositoryRoot(), "config", "demo.json");
+        var file = Path.Combine(RepositoryFiles.Root(), "config", "demo.json");
         var fromFile = new ConfigurationBuilder().AddJsonFile(file, optional: false, reloadOnChange: false).Build();
 
         Assert.Equal(Flatten(Build(Legacy, Candidate)), Flatten(fromFile));
@@ -76,17 +77,4 @@ public sealed class DemoConfigurationTests
             .Select(pair => pair.Key + "=" + (bool.TryParse(pair.Value, out var flag) ? (flag ? "true" : "false") : pair.Value))
             .Order(StringComparer.Ordinal)
             .ToList();
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "ShadowProxy.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ShadowProxy.sln not found above " + AppContext.BaseDirectory);
-    }
 }

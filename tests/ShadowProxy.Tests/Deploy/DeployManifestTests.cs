@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using ShadowProxy.Configuration;
+using ShadowProxy.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace ShadowProxy.Tests.Deploy;
@@ -11,7 +12,7 @@ namespace ShadowProxy.Tests.Deploy;
 /// </summary>
 public sealed class DeployManifestTests
 {
-    private static readonly string Deploy = Path.Combine(RepositoryRoot(), "deploy");
+    private static readonly string Deploy = Path.Combine(RepositoryFiles.Root(), "deploy");
 
     [Fact]
     public void Compose_runs_three_proxies_on_one_Redis_with_a_valid_fleet_configuration()
@@ -201,17 +202,4 @@ public sealed class DeployManifestTests
 
     private static string Text(YamlNode node, string key) =>
         ((YamlMappingNode)node).Children.TryGetValue(new YamlScalarNode(key), out var value) ? ((YamlScalarNode)value).Value ?? string.Empty : string.Empty;
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ShadowProxy.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ShadowProxy.sln not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ShadowProxy.Health;
 using ShadowProxy.Hosting;
+using ShadowProxy.Listeners;
 using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Health;

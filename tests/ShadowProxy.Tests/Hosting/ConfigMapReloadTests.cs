@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using ShadowProxy.Hosting;
+using ShadowProxy.Listeners;
 using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Hosting;

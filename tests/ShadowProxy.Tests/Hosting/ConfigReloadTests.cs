@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ShadowProxy.Hosting;
+using ShadowProxy.Listeners;
 using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Hosting;

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ShadowProxy.Hosting;
+using ShadowProxy.Listeners;
 
 namespace ShadowProxy.Tests.Infrastructure;
 

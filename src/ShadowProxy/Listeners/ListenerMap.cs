@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ShadowProxy.Configuration;
 
-namespace ShadowProxy.Hosting;
+namespace ShadowProxy.Listeners;
 
 /// <summary>
 /// Which Kestrel listeners are the admin's. Requests are told apart by the local port they arrived

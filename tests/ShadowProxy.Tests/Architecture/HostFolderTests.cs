@@ -1,0 +1,97 @@
+using System.Text.RegularExpressions;
+using ShadowProxy.Tests.Infrastructure;
+
+namespace ShadowProxy.Tests.Architecture;
+
+/// <summary>
+/// docs/architecture.md#the-host-folders: the folders of src/ShadowProxy use each other one way. A folder
+/// uses another when one of its files names it (<c>using ShadowProxy.X</c>, <c>ShadowProxy.X.Type</c>,
+/// or <c>X.Type</c> for a type declared in <c>X</c>), comments included.
+/// </summary>
+public sealed partial class HostFolderTests
+{
+    private static readonly string Host = Path.Combine(RepositoryFiles.Root(), "src", "ShadowProxy");
+
+    [Fact]
+    public void No_host_folder_uses_itself_through_the_folders_it_uses()
+    {
+        var uses = FolderUses();
+        var cycles = new List<string>();
+        foreach (var (folder, used) in uses)
+        {
+            foreach (var (other, files) in used)
+            {
+                if (PathBetween(uses, other, folder) is { } back)
+                {
+                    cycles.Add($"{folder} → {string.Join(" → ", back)} (from {string.Join(", ", files)})");
+                }
+            }
+        }
+
+        Assert.True(uses.Count > 10, "the host folders were not found under " + Host);
+        Assert.True(cycles.Count == 0, "folders that use themselves:\n" + string.Join("\n", cycles));
+    }
+
+    /// <summary>Each folder with the folders it uses, and the files that name each.</summary>
+    private static Dictionary<string, Dictionary<string, SortedSet<string>>> FolderUses()
+    {
+        var folders = Directory.GetDirectories(Host)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(name => name is not ("bin" or "obj") && Directory.EnumerateFiles(Path.Combine(Host, name), "*.cs", SearchOption.AllDirectories).Any())
+            .ToList();
+        var sources = folders.ToDictionary(f => f, f => Directory.EnumerateFiles(Path.Combine(Host, f), "*.cs", SearchOption.AllDirectories)
+            .Select(path => (Path: Path.GetRelativePath(Host, path), Text: File.ReadAllText(path)))
+            .ToList());
+        var types = folders.ToDictionary(f => f, f => sources[f].SelectMany(s => TypeDeclaration().Matches(s.Text).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal));
+
+        var uses = folders.ToDictionary(f => f, _ => new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal));
+        foreach (var folder in folders)
+        {
+            foreach (var other in folders.Where(o => o != folder))
+            {
+                var named = new Regex($@"\bShadowProxy\.{other}\b|(?<![\w.]){other}\.([A-Z]\w*)");
+                foreach (var (path, text) in sources[folder])
+                {
+                    if (named.Matches(text).Any(m => !m.Groups[1].Success || types[other].Contains(m.Groups[1].Value)))
+                    {
+                        (uses[folder].TryGetValue(other, out var files) ? files : uses[folder][other] = new SortedSet<string>(StringComparer.Ordinal)).Add(path);
+                    }
+                }
+            }
+        }
+
+        return uses;
+    }
+
+    /// <summary>The folders from <paramref name="from"/> to <paramref name="to"/> along what each uses, or null.</summary>
+    private static List<string>? PathBetween(Dictionary<string, Dictionary<string, SortedSet<string>>> uses, string from, string to)
+    {
+        var previous = new Dictionary<string, string?> { [from] = null };
+        var queue = new Queue<string>([from]);
+        while (queue.TryDequeue(out var folder))
+        {
+            if (folder == to)
+            {
+                var path = new List<string>();
+                for (string? at = to; at is not null; at = previous[at])
+                {
+                    path.Insert(0, at);
+                }
+
+                return path;
+            }
+
+            foreach (var next in uses[folder].Keys.Where(next => !previous.ContainsKey(next)))
+            {
+                previous[next] = folder;
+                queue.Enqueue(next);
+            }
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"\b(?:class|record|struct|interface|enum)\s+(\w+)")]
+    private static partial Regex TypeDeclaration();
+}
