@@ -57,6 +57,6 @@ run_tests() {
 case "${1:-build}" in
   build) build ;;
   test) run_tests ;;
-  demo) exec dotnet run --project src/ShadowProxy -c Release -- --demo ;;
+  demo) exec dotnet run --project src/ShadowProxy.Server -c Release -- --demo ;;
   *) echo "usage: $0 [build|test|demo]" >&2; exit 64 ;;
 esac

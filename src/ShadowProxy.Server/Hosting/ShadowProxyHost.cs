@@ -2,17 +2,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ShadowProxy.Admin;
-using ShadowProxy.Comparison;
 using ShadowProxy.Configuration;
-using ShadowProxy.Core.Storage;
-using ShadowProxy.Health;
 using ShadowProxy.Listeners;
-using ShadowProxy.Metrics;
-using ShadowProxy.Migrations;
-using ShadowProxy.Notifications;
 using ShadowProxy.Observability;
-using ShadowProxy.Proxy;
-using ShadowProxy.Replay;
 
 namespace ShadowProxy.Hosting;
 
@@ -32,11 +24,8 @@ internal static partial class ShadowProxyHost
         builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddCommandLine(args);
 
-        var options = ConfigReader.Read(builder.Configuration, out var errors);
-        if (options is null)
-        {
-            throw new InvalidConfigurationException(errors);
-        }
+        var section = builder.Configuration.GetSection(ShadowProxyOptions.SectionName);
+        var options = ConfigReader.ReadSection(section, out var errors) ?? throw new InvalidConfigurationException(errors);
 
         var listeners = new ListenerMap();
         ConfigureKestrel(builder, options, listeners);
@@ -54,62 +43,19 @@ internal static partial class ShadowProxyHost
         // and the configuration reloader already log the change itself once, and /readyz says why.
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
 
-        builder.Services.AddSingleton(options);
+        // The exe is a YARP host like any other: the library's three calls, the listeners around them.
         builder.Services.AddSingleton(listeners);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ProxyMetrics>();
-        builder.Services.AddSingleton<OperationalMetrics>();
-        builder.Services.AddSingleton<RuntimeMeterExporter>();
-        builder.Services.AddSingleton<MigrationRegistry>();
-        builder.Services.AddSingleton<IMigrationGaugeSource>(sp => sp.GetRequiredService<MigrationRegistry>());
-        builder.Services.AddShadowProxyHealthChecks();
-        builder.Services.AddShadowDataPath();
-        builder.Services.AddSingleton<ApiKeyAuthenticator>();
-        builder.Services.AddShadowProxyStore(options);
-        builder.Services.AddSingleton<INoiseMarksChanged, NoiseMarksApplier>();
-        builder.Services.AddSingleton<WebhookNotifier>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());
-        builder.Services.AddSingleton<MigrationController>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
-        builder.Services.AddHostedService<ConfigReloader>();
-        builder.Services.AddHostedService<Signal.SignalKeeper>();
-        builder.Services.AddReplayCorpus();
-
-        // Before the comparison workers: hosted services stop in reverse order, so the final flush of the
-        // shared counters runs after the workers have drained their last comparisons.
-        builder.Services.AddSingleton<SharedCounters>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SharedCounters>());
-        builder.Services.AddSingleton<EndpointKeeper>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<EndpointKeeper>());
-        builder.Services.AddHostedService<SchemaPruner>();
-        builder.Services.AddHostedService<ComparisonWorker>();
-        builder.Services.AddProblemDetails();
-        builder.Services.AddAdminOpenApi();
-        // Binding failures of admin endpoints (limit=abc) throw, so AdminGuard answers them as problem+json with the reason.
-        builder.Services.Configure<RouteHandlerOptions>(handlers => handlers.ThrowOnBadRequest = true);
+        builder.Services.AddSingleton(new AdminRequestFilter(listeners.IsAdmin));
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
-            .LoadFromMemory(MigrationProxyConfig.Routes(options), MigrationProxyConfig.Clusters(options))
-            .AddTransforms<UpstreamTransforms>()
-            .AddTransforms<FailoverTransformProvider>();
+            .AddShadowMigrations(section);
         builder.Services.AddShadowProxyTelemetry(builder.Configuration);
         services?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapWhen(listeners.IsAdmin, AdminEndpoints.Configure);
         app.UseRouting();
-        app.MapReverseProxy(pipeline =>
-        {
-            pipeline.UseMiddleware<MigrationMiddleware>();
-            pipeline.UseSessionAffinity();
-            pipeline.UseLoadBalancing();
-            pipeline.UsePassiveHealthChecks();
-        });
-
-        app.Services.GetRequiredService<OperationalMetrics>();
-        app.Services.GetRequiredService<RuntimeMeterExporter>();
-        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-        lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ReadinessState>().MarkStarted());
+        app.MapReverseProxy(proxy => proxy.UseShadowMigrations());
         if (options.Admin.ApiKeys.Count == 0)
         {
             LogOpenAdmin(app.Logger, options.Admin.Listen);

@@ -25,11 +25,12 @@ internal static partial class ConfigErrorText
     /// </summary>
     public static string WithoutText(ConfigError error) => $"{error.Key}: {Quoted().Replace(error.Message, "'" + Hidden + "'")}";
 
-    /// <summary>"key: reason" with the value taken out, for the log of a live edit.</summary>
-    public static string WithoutValue(ConfigError error, IConfiguration configuration)
+    /// <summary>"key: reason" with the value taken out, for the log of a live edit; <paramref name="section"/> is the section read.</summary>
+    public static string WithoutValue(ConfigError error, IConfigurationSection section)
     {
         var message = error.Message;
-        var value = configuration[ConfigurationKey(error.Key)];
+        var key = ConfigurationKey(error.Key);
+        var value = key.StartsWith(section.Path + ":", StringComparison.OrdinalIgnoreCase) ? section[key[(section.Path.Length + 1)..]] : null;
         if (!string.IsNullOrWhiteSpace(value))
         {
             // Messages lead with the value ("120 is outside 0..100"); elsewhere only where it stands as a word of its own.

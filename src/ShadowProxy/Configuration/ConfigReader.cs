@@ -49,16 +49,20 @@ internal static class ConfigReader
             [typeof(WebhookOptions)] = (options, _) => (WebhookOptions)options with { Events = ((WebhookOptions)options).Events.Distinct().ToList() },
         });
 
-    public static ShadowProxyOptions? Read(IConfiguration configuration, out IReadOnlyList<ConfigError> errors)
+    /// <summary>Reads the <c>ShadowProxy</c> section of <paramref name="configuration"/>.</summary>
+    public static ShadowProxyOptions? Read(IConfiguration configuration, out IReadOnlyList<ConfigError> errors) =>
+        ReadSection(configuration.GetSection(ShadowProxyOptions.SectionName), out errors);
+
+    /// <summary>Reads <paramref name="section"/>, the <c>ShadowProxy</c> section wherever a host keeps it; errors name keys by its path.</summary>
+    public static ShadowProxyOptions? ReadSection(IConfigurationSection section, out IReadOnlyList<ConfigError> errors)
     {
         var found = new List<ConfigError>();
-        var options = new ConfigBinder(found, Binding).Bind<ShadowProxyOptions>(
-            new ConfigNode(configuration.GetSection(ShadowProxyOptions.SectionName), ShadowProxyOptions.SectionName));
+        var options = new ConfigBinder(found, Binding).Bind<ShadowProxyOptions>(new ConfigNode(section, section.Path));
 
         // Semantic checks run even after parse errors, so one run reports every problem; a key the
         // reader already rejected is not reported twice.
         var rejected = found.Select(e => e.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        found.AddRange(HostOptionsValidator.Validate(options).Where(e => !rejected.Any(key => e.Key.StartsWith(key, StringComparison.OrdinalIgnoreCase))));
+        found.AddRange(HostOptionsValidator.Validate(options, section.Path).Where(e => !rejected.Any(key => e.Key.StartsWith(key, StringComparison.OrdinalIgnoreCase))));
         errors = found;
         return found.Count == 0 ? options : null;
     }

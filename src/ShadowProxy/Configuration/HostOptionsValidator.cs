@@ -11,19 +11,19 @@ namespace ShadowProxy.Configuration;
 /// </summary>
 internal static class HostOptionsValidator
 {
-    private const string Root = ShadowProxyOptions.SectionName;
-
-    public static IReadOnlyList<ConfigError> Validate(ShadowProxyOptions options)
+    /// <param name="options">The options read.</param>
+    /// <param name="root">The path of the section they were read from, which every error's key starts with.</param>
+    public static IReadOnlyList<ConfigError> Validate(ShadowProxyOptions options, string root = ShadowProxyOptions.SectionName)
     {
         var errors = new List<ConfigError>();
-        ValidateListeners(options, errors);
-        ValidateApiKeys(options.Admin.ApiKeys, errors);
-        ValidateStore(options.Store, errors);
-        errors.AddRange(ConfigValidator.Validate(options.Migrations, $"{Root}:Migrations"));
+        ValidateListeners(options, root, errors);
+        ValidateApiKeys(options.Admin.ApiKeys, root, errors);
+        ValidateStore(options.Store, root, errors);
+        errors.AddRange(ConfigValidator.Validate(options.Migrations, $"{root}:Migrations"));
         return errors;
     }
 
-    private static void ValidateListeners(ShadowProxyOptions options, List<ConfigError> errors)
+    private static void ValidateListeners(ShadowProxyOptions options, string root, List<ConfigError> errors)
     {
         var proxy = new List<(ListenScheme Scheme, IPEndPoint EndPoint)>();
         for (var i = 0; i < options.Listen.Count; i++)
@@ -34,11 +34,11 @@ internal static class HostOptionsValidator
             }
             else
             {
-                errors.Add(new($"{Root}:Listen[{i}]", error));
+                errors.Add(new($"{root}:Listen[{i}]", error));
             }
         }
 
-        var adminKey = $"{Root}:Admin:Listen";
+        var adminKey = $"{root}:Admin:Listen";
         var admin = options.Admin;
         if (!ListenAddress.TryParse(admin.Listen, out var adminEndpoints, out var adminScheme, out var adminError))
         {
@@ -58,20 +58,20 @@ internal static class HostOptionsValidator
         // An https:// admin listener is served with TLS, with the same certificate as https:// proxy listeners
         // (Tls:*): API keys must not cross a network in clear text because the URL said https.
         var needsCertificate = proxy.Any(e => e.Scheme == ListenScheme.Https) || adminScheme == ListenScheme.Https;
-        Check(!needsCertificate || !string.IsNullOrWhiteSpace(options.Tls.CertificatePath), $"{Root}:Tls:CertificatePath", "is required for https:// listeners", errors);
+        Check(!needsCertificate || !string.IsNullOrWhiteSpace(options.Tls.CertificatePath), $"{root}:Tls:CertificatePath", "is required for https:// listeners", errors);
         foreach (var endpoint in adminEndpoints)
         {
             Check(endpoint.Port == 0 || !proxy.Any(p => p.EndPoint.Port == endpoint.Port), adminKey, $"port {endpoint.Port} is also a proxy listener", errors);
         }
     }
 
-    private static void ValidateApiKeys(IReadOnlyList<ApiKeyOptions> apiKeys, List<ConfigError> errors)
+    private static void ValidateApiKeys(IReadOnlyList<ApiKeyOptions> apiKeys, string root, List<ConfigError> errors)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < apiKeys.Count; i++)
         {
             var apiKey = apiKeys[i];
-            var key = $"{Root}:Admin:ApiKeys[{i}]";
+            var key = $"{root}:Admin:ApiKeys[{i}]";
             if (string.IsNullOrWhiteSpace(apiKey.Name))
             {
                 errors.Add(new($"{key}:Name", "is required (it names the caller in the audit log)"));
@@ -98,9 +98,9 @@ internal static class HostOptionsValidator
         }
     }
 
-    private static void ValidateStore(StoreOptions store, List<ConfigError> errors)
+    private static void ValidateStore(StoreOptions store, string root, List<ConfigError> errors)
     {
-        var key = $"{Root}:Store";
+        var key = $"{root}:Store";
         Check(store.Provider != StoreProvider.Sqlite || !string.IsNullOrWhiteSpace(store.Sqlite.Path), $"{key}:Sqlite:Path", "is required when Provider is Sqlite", errors);
         if (store.Provider == StoreProvider.Redis)
         {

@@ -4,7 +4,6 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using ShadowProxy.Health;
-using ShadowProxy.Listeners;
 using ShadowProxy.Migrations;
 using ShadowProxy.Proxy;
 using ShadowProxy.Shadow;
@@ -80,9 +79,10 @@ internal static class TelemetryServiceCollectionExtensions
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation());
             services.AddOptions<OpenTelemetry.Instrumentation.AspNetCore.AspNetCoreTraceInstrumentationOptions>()
-                .Configure<ListenerMap>((options, listeners) =>
+                .Configure<IServiceProvider>((options, provider) =>
                 {
-                    options.Filter = context => !IsScrapeOrProbe(listeners, context);
+                    var admin = provider.GetService<AdminRequestFilter>();
+                    options.Filter = context => !IsScrapeOrProbe(admin, context);
                     options.EnrichWithHttpResponse = Enrich;
                 });
         }
@@ -92,11 +92,11 @@ internal static class TelemetryServiceCollectionExtensions
     }
 
     /// <summary>Scrapes and probes of the admin listener are not traced: they would drown the traces that matter.</summary>
-    private static bool IsScrapeOrProbe(ListenerMap listeners, HttpContext context)
+    private static bool IsScrapeOrProbe(AdminRequestFilter? admin, HttpContext context)
     {
         var path = context.Request.Path;
         return (path.Equals("/metrics", StringComparison.Ordinal) || path.Equals(HealthEndpoints.LivenessPath, StringComparison.Ordinal) || path.Equals(HealthEndpoints.ReadinessPath, StringComparison.Ordinal))
-            && listeners.IsAdmin(context);
+            && admin is not null && admin.IsAdmin(context);
     }
 
     /// <summary>Adds the migration and the chosen primary to the client's server span (bounded values, no paths).</summary>

@@ -8,21 +8,22 @@ using ShadowProxy.Migrations;
 using ShadowProxy.Proxy;
 using Yarp.ReverseProxy.Configuration;
 
-namespace ShadowProxy.Hosting;
+namespace ShadowProxy.Setup;
 
 /// <summary>
-/// Live configuration reload: when the configuration file changes, it is read and validated exactly
+/// Live configuration reload: when the host's configuration changes (the standalone proxy's configuration
+/// file, or any source of a host's own configuration), the <c>ShadowProxy</c> section is read and validated exactly
 /// as at start-up. A valid edit is applied without a restart (migrations' options, new and removed
 /// migrations, their routes); an invalid one is rejected with every offending key logged, the last
 /// good configuration stays in force, and <c>/readyz</c> says the file is invalid until it is fixed.
 /// Listeners, admin keys, the store, limits and notifications need a restart: a change to them is logged, not applied.
 /// </summary>
 internal sealed partial class ConfigReloader(
-    IConfiguration configuration,
+    IConfigurationSection section,
     ShadowProxyOptions startup,
     MigrationRegistry registry,
     MigrationController controller,
-    InMemoryConfigProvider proxyConfig,
+    [FromKeyedServices(ConfigReloader.GeneratedConfigKey)] InMemoryConfigProvider proxyConfig,
     ReadinessState readiness,
     ProxyMetrics metrics,
     ILogger<ConfigReloader> logger) : BackgroundService
@@ -30,12 +31,15 @@ internal sealed partial class ConfigReloader(
     /// <summary>Editors and file watchers raise several events per save: wait for them to settle.</summary>
     public static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>The service key of the provider of the migrations' generated routes and clusters.</summary>
+    public const string GeneratedConfigKey = "ShadowProxy.Migrations";
+
     private ShadowProxyOptions _current = startup;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var changed = new SemaphoreSlim(0, 1);
-        using var subscription = ChangeToken.OnChange(configuration.GetReloadToken, () =>
+        using var subscription = ChangeToken.OnChange(section.GetReloadToken, () =>
         {
             if (changed.CurrentCount == 0)
             {
@@ -64,13 +68,13 @@ internal sealed partial class ConfigReloader(
     /// <summary>Reads, validates and applies the configuration now; public for tests.</summary>
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        var next = ConfigReader.Read(configuration, out var errors);
+        var next = ConfigReader.ReadSection(section, out var errors);
         if (next is null)
         {
             // Named by key, never by value (docs/security.md): readyz needs no key to read, and logs travel far.
             foreach (var error in errors)
             {
-                LogRejected(logger, ConfigErrorText.WithoutValue(error, configuration));
+                LogRejected(logger, ConfigErrorText.WithoutValue(error, section));
             }
 
             readiness.SetConfigurationProblem("configuration file invalid, last good configuration in force; refused: " + ConfigErrorText.Keys(errors));
@@ -116,7 +120,7 @@ internal sealed partial class ConfigReloader(
 
     private void WarnAboutRestartOnlyChanges(ShadowProxyOptions current, ShadowProxyOptions next)
     {
-        var root = ShadowProxyOptions.SectionName;
+        var root = section.Path;
         if (!current.Listen.SequenceEqual(next.Listen))
         {
             LogNeedsRestart(logger, root + ":Listen");

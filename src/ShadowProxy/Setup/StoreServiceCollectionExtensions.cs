@@ -7,7 +7,7 @@ using ShadowProxy.Migrations;
 using ShadowProxy.Storage;
 using ShadowProxy.Storage.Redis;
 
-namespace ShadowProxy.Hosting;
+namespace ShadowProxy.Setup;
 
 internal static class StoreServiceCollectionExtensions
 {

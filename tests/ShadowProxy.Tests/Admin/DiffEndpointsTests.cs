@@ -10,7 +10,7 @@ using ShadowProxy.Admin;
 using ShadowProxy.Configuration;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Storage;
-using ShadowProxy.Hosting;
+using ShadowProxy.Setup;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
 using ShadowProxy.Tests.Storage;

@@ -4,13 +4,16 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Architecture;
 
 /// <summary>
-/// docs/architecture.md#the-host-folders: the folders of src/ShadowProxy use each other one way. A folder
-/// uses another when one of its files names it (<c>using ShadowProxy.X</c>, <c>ShadowProxy.X.Type</c>,
-/// or <c>X.Type</c> for a type declared in <c>X</c>), comments included.
+/// docs/architecture.md#the-host-folders: the folders of the library (src/ShadowProxy) and of the executable
+/// (src/ShadowProxy.Server), one namespace each, use each other one way. A folder uses another when one of its
+/// files names it (<c>using ShadowProxy.X</c>, <c>ShadowProxy.X.Type</c>, or <c>X.Type</c> for a type declared
+/// in <c>X</c>), comments included. No library folder uses a folder of the executable.
 /// </summary>
 public sealed partial class HostFolderTests
 {
-    private static readonly string Host = Path.Combine(RepositoryFiles.Root(), "src", "ShadowProxy");
+    private static readonly string Library = Path.Combine(RepositoryFiles.Root(), "src", "ShadowProxy");
+
+    private static readonly string Executable = Path.Combine(RepositoryFiles.Root(), "src", "ShadowProxy.Server");
 
     [Fact]
     public void No_host_folder_uses_itself_through_the_folders_it_uses()
@@ -28,20 +31,36 @@ public sealed partial class HostFolderTests
             }
         }
 
-        Assert.True(uses.Count > 10, "the host folders were not found under " + Host);
+        Assert.True(uses.Count > 10, "the host folders were not found under " + Library);
         Assert.True(cycles.Count == 0, "folders that use themselves:\n" + string.Join("\n", cycles));
     }
+
+    [Fact]
+    public void No_library_folder_uses_a_folder_of_the_executable()
+    {
+        var uses = FolderUses();
+        var executable = Folders(Executable).ToHashSet(StringComparer.Ordinal);
+        var wrong = uses.Where(u => !executable.Contains(u.Key))
+            .SelectMany(u => u.Value.Where(used => executable.Contains(used.Key)).Select(used => $"{u.Key} → {used.Key} (from {string.Join(", ", used.Value)})"))
+            .ToList();
+
+        Assert.NotEmpty(executable);
+        Assert.True(wrong.Count == 0, "library folders that use the executable's:\n" + string.Join("\n", wrong));
+    }
+
+    /// <summary>The folders of one project that hold C# files.</summary>
+    private static IEnumerable<string> Folders(string project) => Directory.GetDirectories(project)
+        .Select(Path.GetFileName)
+        .OfType<string>()
+        .Where(name => name is not ("bin" or "obj") && Directory.EnumerateFiles(Path.Combine(project, name), "*.cs", SearchOption.AllDirectories).Any());
 
     /// <summary>Each folder with the folders it uses, and the files that name each.</summary>
     private static Dictionary<string, Dictionary<string, SortedSet<string>>> FolderUses()
     {
-        var folders = Directory.GetDirectories(Host)
-            .Select(Path.GetFileName)
-            .OfType<string>()
-            .Where(name => name is not ("bin" or "obj") && Directory.EnumerateFiles(Path.Combine(Host, name), "*.cs", SearchOption.AllDirectories).Any())
-            .ToList();
-        var sources = folders.ToDictionary(f => f, f => Directory.EnumerateFiles(Path.Combine(Host, f), "*.cs", SearchOption.AllDirectories)
-            .Select(path => (Path: Path.GetRelativePath(Host, path), Text: File.ReadAllText(path)))
+        var roots = Folders(Library).Select(f => (Folder: f, Root: Library)).Concat(Folders(Executable).Select(f => (Folder: f, Root: Executable))).ToList();
+        var folders = roots.Select(r => r.Folder).ToList();
+        var sources = roots.ToDictionary(r => r.Folder, r => Directory.EnumerateFiles(Path.Combine(r.Root, r.Folder), "*.cs", SearchOption.AllDirectories)
+            .Select(path => (Path: Path.GetRelativePath(r.Root, path), Text: File.ReadAllText(path)))
             .ToList());
         var types = folders.ToDictionary(f => f, f => sources[f].SelectMany(s => TypeDeclaration().Matches(s.Text).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal));
 

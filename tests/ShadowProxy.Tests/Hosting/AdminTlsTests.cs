@@ -1,5 +1,4 @@
 using System.Net;
-using ShadowProxy.Configuration;
 using ShadowProxy.Tests.Infrastructure;
 
 namespace ShadowProxy.Tests.Hosting;

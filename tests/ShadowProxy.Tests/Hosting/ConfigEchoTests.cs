@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ShadowProxy.Hosting;
+using ShadowProxy.Setup;
 using ShadowProxy.Tests.Hardening;
 using ShadowProxy.Tests.Infrastructure;
 

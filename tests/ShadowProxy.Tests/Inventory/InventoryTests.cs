@@ -93,7 +93,7 @@ public sealed class InventoryTests
 
         var configuration = proxy.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
         configuration["ShadowProxy:Migrations:shop:Candidate:Address"] = candidate.Address.ToString();
-        await proxy.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<global::ShadowProxy.Hosting.ConfigReloader>().Single().ReloadAsync(CancellationToken.None);
+        await proxy.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<global::ShadowProxy.Setup.ConfigReloader>().Single().ReloadAsync(CancellationToken.None);
         var migration = JsonDocument.Parse(await proxy.Admin.GetStringAsync("/api/v1/migrations/shop")).RootElement;
         Assert.Equal("Shadowing", migration.GetProperty("status").GetString());
 
