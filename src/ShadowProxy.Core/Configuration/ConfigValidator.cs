@@ -20,20 +20,70 @@ public static class ConfigValidator
 
     private const long MaxShadowBodyBytes = 64L * 1024 * 1024;
 
+    /// <summary>The prefix of the ids of the routes and clusters the proxy generates for migrations; no <c>RouteId</c> or <c>ClusterId</c> may name one.</summary>
+    public const string GeneratedIdPrefix = "shadowproxy.";
+
     /// <summary>Checks <paramref name="migrations"/>, found at <paramref name="key"/> (<c>ShadowProxy:Migrations</c>).</summary>
     public static IReadOnlyList<ConfigError> Validate(IReadOnlyList<MigrationOptions> migrations, string key)
     {
         var errors = new List<ConfigError>();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var claimed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var migration in migrations)
         {
             var migrationKey = $"{key}:{migration.Name}";
             Check(names.Add(migration.Name), migrationKey, "is declared twice (names are case-insensitive)", errors);
             Check(IsValidName(migration.Name), migrationKey, "migration names use letters, digits, '-', '_' and '.' only (they appear in URLs and metric labels)", errors);
             Validate(migration, migrationKey, errors);
+            for (var i = 0; i < migration.Routes.Count; i++)
+            {
+                // YARP route ids are case-insensitive; one route serves one migration.
+                if (migration.Routes[i].RouteId is { Length: > 0 } routeId && !claimed.TryAdd(routeId, migration.Name))
+                {
+                    errors.Add(new($"{migrationKey}:Routes[{i}]:RouteId", $"'{routeId}' is already a route of migration '{claimed[routeId]}' (a route serves one migration)"));
+                }
+            }
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// Checks that every <c>ClusterId</c> and <c>RouteId</c> of <paramref name="migrations"/> (found at <paramref name="key"/>)
+    /// names a cluster or route of the proxy's YARP configuration, as <paramref name="hasCluster"/> and
+    /// <paramref name="hasRoute"/> say. Separate from <see cref="Validate(IReadOnlyList{MigrationOptions}, string)"/>: the YARP
+    /// configuration is known only once the proxy has loaded it.
+    /// </summary>
+    public static IReadOnlyList<ConfigError> ValidateReferences(IReadOnlyList<MigrationOptions> migrations, string key, Func<string, bool> hasCluster, Func<string, bool> hasRoute)
+    {
+        var errors = new List<ConfigError>();
+        foreach (var migration in migrations)
+        {
+            var migrationKey = $"{key}:{migration.Name}";
+            for (var i = 0; i < migration.Routes.Count; i++)
+            {
+                if (migration.Routes[i].RouteId is { Length: > 0 } routeId)
+                {
+                    Check(hasRoute(routeId), $"{migrationKey}:Routes[{i}]:RouteId", $"'{routeId}' is not a route of the proxy's configuration (ReverseProxy:Routes, or a route added in code)", errors);
+                }
+            }
+
+            Reference(migration.Legacy, $"{migrationKey}:Legacy:ClusterId");
+            if (migration.Candidate is { } candidate)
+            {
+                Reference(candidate, $"{migrationKey}:Candidate:ClusterId");
+            }
+        }
+
+        return errors;
+
+        void Reference(BackendOptions backend, string clusterKey)
+        {
+            if (backend.ClusterId is { Length: > 0 } clusterId)
+            {
+                Check(hasCluster(clusterId), clusterKey, $"'{clusterId}' is not a cluster of the proxy's configuration (ReverseProxy:Clusters, or a cluster added in code)", errors);
+            }
+        }
     }
 
     public static bool IsValidName(string name) =>
@@ -44,16 +94,22 @@ public static class ConfigValidator
         Check(migration.Routes.Count > 0, $"{key}:Routes", "is required: at least one route", errors);
         for (var i = 0; i < migration.Routes.Count; i++)
         {
-            var path = migration.Routes[i].Path;
-            Check(!string.IsNullOrWhiteSpace(path) && path[0] == '/', $"{key}:Routes[{i}]:Path", $"'{path}' must start with '/'", errors);
+            Validate(migration.Routes[i], $"{key}:Routes[{i}]", errors);
         }
 
         Validate(migration.Legacy, $"{key}:Legacy", errors);
         if (migration.Candidate is { } candidate)
         {
             Validate(candidate, $"{key}:Candidate", errors);
-            Check(Uri.Compare(migration.Legacy.Address, candidate.Address, UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) != 0,
-                $"{key}:Candidate:Address", "is the same as Legacy:Address", errors);
+            var legacy = migration.Legacy;
+            if (legacy.Address is { } legacyAddress && candidate.Address is { } candidateAddress)
+            {
+                Check(Uri.Compare(legacyAddress, candidateAddress, UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) != 0,
+                    $"{key}:Candidate:Address", "is the same as Legacy:Address", errors);
+            }
+
+            Check(legacy.ClusterId is null || !string.Equals(legacy.ClusterId, candidate.ClusterId, StringComparison.OrdinalIgnoreCase),
+                $"{key}:Candidate:ClusterId", "is the same as Legacy:ClusterId", errors);
         }
 
         Validate(migration.Shadow, $"{key}:Shadow", errors);
@@ -82,10 +138,49 @@ public static class ConfigValidator
         }
     }
 
+    private static void Validate(RouteMatchOptions route, string key, List<ConfigError> errors)
+    {
+        if (route.RouteId is { } routeId)
+        {
+            ReferenceId(routeId, $"{key}:RouteId", "route", errors);
+
+            // The named route's own match applies: a second match here could only disagree with it.
+            Check(route.Path is null, $"{key}:Path", "is given beside RouteId: give one of them (the route's own match applies)", errors);
+            Check(route.Methods is null, $"{key}:Methods", "is given beside RouteId (the route's own match applies)", errors);
+            Check(route.Hosts is null, $"{key}:Hosts", "is given beside RouteId (the route's own match applies)", errors);
+            Check(route.Headers is null, $"{key}:Headers", "is given beside RouteId (the route's own match applies)", errors);
+            return;
+        }
+
+        if (route.Path is not { } path)
+        {
+            errors.Add(new($"{key}:Path", "is required: a YARP path template (e.g. /api/orders/{**rest}), or a RouteId naming a route of the proxy's configuration"));
+            return;
+        }
+
+        Check(!string.IsNullOrWhiteSpace(path) && path[0] == '/', $"{key}:Path", $"'{path}' must start with '/'", errors);
+    }
+
+    /// <summary>A <c>RouteId</c> or <c>ClusterId</c> (<paramref name="kind"/>): not empty, and not one the proxy generates.</summary>
+    private static void ReferenceId(string id, string key, string kind, List<ConfigError> errors)
+    {
+        Check(!string.IsNullOrWhiteSpace(id), key, $"is empty: name a {kind} of the proxy's configuration", errors);
+        Check(!id.StartsWith(GeneratedIdPrefix, StringComparison.OrdinalIgnoreCase), key, $"'{id}' names a {kind} the proxy generates for a migration", errors);
+    }
+
     private static void Validate(BackendOptions backend, string key, List<ConfigError> errors)
     {
-        var address = backend.Address;
-        if (!address.IsAbsoluteUri || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
+        if (backend.ClusterId is { } clusterId)
+        {
+            ReferenceId(clusterId, $"{key}:ClusterId", "cluster", errors);
+            Check(backend.Address is null, $"{key}:ClusterId", "is given beside Address: give one of them", errors);
+            Check(backend.Timeout is null, $"{key}:Timeout", "applies to an Address only: the cluster's own HttpRequest:ActivityTimeout applies to a ClusterId", errors);
+        }
+        else if (backend.Address is not { } address)
+        {
+            errors.Add(new($"{key}:Address", "is required: an absolute URL (e.g. http://127.0.0.1:9001), or a ClusterId naming a cluster of the proxy's configuration"));
+        }
+        else if (!address.IsAbsoluteUri || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
         {
             errors.Add(new($"{key}:Address", $"'{address}' is not an absolute http:// or https:// URL"));
         }
@@ -94,7 +189,11 @@ public static class ConfigValidator
             Check(!HasQueryOrFragment(address), $"{key}:Address", $"'{address}' must not have a query or fragment", errors);
         }
 
-        PositiveDuration(backend.Timeout, MaxTimeout, $"{key}:Timeout", errors);
+        if (backend.Timeout is { } timeout)
+        {
+            PositiveDuration(timeout, MaxTimeout, $"{key}:Timeout", errors);
+        }
+
         Check(backend.VersionHeader is not { } header || IsToken(header), $"{key}:VersionHeader", "is not an HTTP header name", errors);
     }
 

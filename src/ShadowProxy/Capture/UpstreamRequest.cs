@@ -69,16 +69,17 @@ internal sealed class UpstreamRequest
     }
 
     /// <summary>
-    /// A new message for the backend at <paramref name="destinationPrefix"/>: the primary's method,
-    /// path, query and headers, <paramref name="body"/> (sized: a chunked upload is whole by now), and
-    /// exactly one <c>X-Shadow-Request: true</c>. The caller owns (and disposes) the message.
+    /// A new message for the backend at <paramref name="destinationPrefix"/>, sent as HTTP <paramref name="version"/>
+    /// under <paramref name="versionPolicy"/>: the primary's method, path, query and headers, <paramref name="body"/>
+    /// (sized: a chunked upload is whole by now), and exactly one <c>X-Shadow-Request: true</c>. The caller owns (and
+    /// disposes) the message.
     /// </summary>
-    public HttpRequestMessage CreateCopy(string destinationPrefix, CappedBuffer? body)
+    public HttpRequestMessage CreateCopy(string destinationPrefix, Version version, HttpVersionPolicy versionPolicy, CappedBuffer? body)
     {
         var message = new HttpRequestMessage(Method, RequestUtilities.MakeDestinationAddress(destinationPrefix, Path, Query))
         {
-            Version = System.Net.HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            Version = version,
+            VersionPolicy = versionPolicy,
         };
 
         if (body is not null || _contentHeaders.Length > 0)

@@ -88,6 +88,8 @@ internal sealed class ConfigBinder(List<ConfigError> errors, ConfigBinding bindi
 
     private object? Read(Type type, ConfigNode node)
     {
+        // A nullable value (TimeSpan?) is its value type when given; absent, it stays null.
+        type = Nullable.GetUnderlyingType(type) ?? type;
         if (type == typeof(string))
         {
             return node.Value;

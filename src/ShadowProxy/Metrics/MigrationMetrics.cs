@@ -7,7 +7,7 @@ namespace ShadowProxy.Metrics;
 internal sealed class MigrationMetrics
 {
     private static readonly string[] StatusLabels = ["2xx", "3xx", "4xx", "5xx", "error"];
-    private static readonly string[] OutcomeLabels = ["completed", "timeout", "error", "dropped", "skipped_method", "skipped_body", "skipped_sample", "probe"];
+    private static readonly string[] OutcomeLabels = ["completed", "timeout", "error", "dropped", "skipped_method", "skipped_body", "skipped_sample", "probe", "skipped_unavailable"];
 
     private readonly Counter.Child[] _requests;
     private readonly Histogram.Child[] _durations;

@@ -95,6 +95,9 @@ internal enum ShadowOutcome
 
     /// <summary>A noise-probe copy sent to legacy (docs/comparison.md#the-noise-probe): never a comparison.</summary>
     Probe,
+
+    /// <summary>Not mirrored: the other backend's cluster had no available destination (docs/configuration.md#backends).</summary>
+    SkippedUnavailable,
 }
 
 internal enum StatusClass

@@ -40,8 +40,6 @@ internal sealed class MigrationRuntime
         Endpoints = new EndpointNamer(options.Endpoints);
         metrics.Weight.Set((double)initial.Weight);
         _snapshot = initial;
-        LegacyClusterId = ClusterIdFor(options.Name, "legacy");
-        CandidateClusterId = ClusterIdFor(options.Name, "candidate");
     }
 
     public string Name { get; }
@@ -77,10 +75,6 @@ internal sealed class MigrationRuntime
 
     /// <summary>Failover to legacy when the candidate fails as primary; null when disabled.</summary>
     public CandidateFailover? Failover => Volatile.Read(ref _failover);
-
-    public string LegacyClusterId { get; }
-
-    public string CandidateClusterId { get; }
 
     public MigrationSnapshot Current => Volatile.Read(ref _snapshot);
 
@@ -260,5 +254,6 @@ internal sealed class MigrationRuntime
     /// </summary>
     public string EndpointOf(string method, string? routeTemplate, string path) => Endpoints.Name(method, routeTemplate, path);
 
-    public static string ClusterIdFor(string migration, string backend) => $"shadowproxy.{migration}.{backend}";
+    /// <summary>The id of the cluster generated for a backend given by its <c>Address</c>.</summary>
+    public static string ClusterIdFor(string migration, string backend) => $"{ConfigValidator.GeneratedIdPrefix}{migration}.{backend}";
 }

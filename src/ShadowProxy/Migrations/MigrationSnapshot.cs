@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 using ShadowProxy.Core.Cohort;
 using ShadowProxy.Core.Configuration;
 using ShadowProxy.Core.Ramp;
@@ -21,13 +22,15 @@ internal sealed class MigrationSnapshot
         Status = state.Status;
         ShadowEnabled = !options.IsAudit && options.Shadow.Enabled && RampMachine.ShadowEnabled(state, options.Ramp);
         ShadowMethods = options.Shadow.Methods.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        LegacyClusterId = options.Legacy.ClusterId ?? MigrationRuntime.ClusterIdFor(options.Name, "legacy");
+        CandidateClusterId = options.Candidate is { } candidate ? candidate.ClusterId ?? MigrationRuntime.ClusterIdFor(options.Name, "candidate") : null;
         LegacyPrefix = DestinationPrefix(options.Legacy.Address);
-        CandidatePrefix = options.Candidate is { } candidate ? DestinationPrefix(candidate.Address) : LegacyPrefix;
+        CandidatePrefix = options.Candidate is null ? LegacyPrefix : DestinationPrefix(options.Candidate.Address);
         ProbePrefix = DestinationPrefix(options.Diff.NoiseProbe.Address ?? options.Legacy.Address);
     }
 
-    /// <summary>Where noise-probe copies go: <c>Diff:NoiseProbe:Address</c>, else the legacy backend.</summary>
-    public string ProbePrefix { get; }
+    /// <summary>Where noise-probe copies go: <c>Diff:NoiseProbe:Address</c>, else the legacy address; null: a destination of the legacy cluster.</summary>
+    public string? ProbePrefix { get; }
 
     public MigrationOptions Options { get; }
 
@@ -48,11 +51,21 @@ internal sealed class MigrationSnapshot
 
     public FrozenSet<string> ShadowMethods { get; }
 
-    /// <summary>The legacy address as the prefix of a shadow request's URI (no trailing slash), computed once, not per request.</summary>
-    public string LegacyPrefix { get; }
+    /// <summary>The YARP cluster legacy is: <c>Legacy:ClusterId</c>, or the cluster generated for <c>Legacy:Address</c>.</summary>
+    public string LegacyClusterId { get; }
 
-    /// <summary>The candidate address as the prefix of a shadow request's URI (no trailing slash); an audit has none (legacy's, never used).</summary>
-    public string CandidatePrefix { get; }
+    /// <summary>The YARP cluster the candidate is (<c>Candidate:ClusterId</c>, or the one generated for its address); null for an audit.</summary>
+    public string? CandidateClusterId { get; }
 
-    private static string DestinationPrefix(Uri address) => address.GetLeftPart(UriPartial.Path).TrimEnd('/');
+    /// <summary>
+    /// The legacy address as the prefix of a shadow request's URI (no trailing slash), computed once, not per request;
+    /// null when legacy is a cluster (a destination is picked per copy).
+    /// </summary>
+    public string? LegacyPrefix { get; }
+
+    /// <summary>The candidate address as the prefix of a shadow request's URI (no trailing slash), null for a cluster; an audit has none (legacy's, never used).</summary>
+    public string? CandidatePrefix { get; }
+
+    [return: NotNullIfNotNull(nameof(address))]
+    private static string? DestinationPrefix(Uri? address) => address?.GetLeftPart(UriPartial.Path).TrimEnd('/');
 }

@@ -29,7 +29,8 @@ internal sealed class CohortSelector(IProxyStateLookup proxyState, OutcomeRecord
             return Backend.Legacy;
         }
 
-        if (!proxyState.TryGetCluster(migration.CandidateClusterId, out var candidate))
+        // The candidate's cluster: its load balancing, health checks and HttpClient apply from here on (YARP's steps after this one).
+        if (snapshot.CandidateClusterId is not { } clusterId || !proxyState.TryGetCluster(clusterId, out var candidate))
         {
             return Backend.Legacy;
         }

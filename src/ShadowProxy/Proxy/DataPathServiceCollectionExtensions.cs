@@ -3,6 +3,7 @@ using ShadowProxy.Core.Endpoints;
 using ShadowProxy.Core.OpenApi;
 using ShadowProxy.Outcomes;
 using ShadowProxy.Shadow;
+using Yarp.ReverseProxy.Configuration;
 
 namespace ShadowProxy.Proxy;
 
@@ -15,6 +16,11 @@ internal static class DataPathServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddShadowDataPath(this IServiceCollection services)
     {
+        services.AddSingleton<MigrationRouteFilter>();
+        services.AddSingleton<IProxyConfigFilter>(sp => sp.GetRequiredService<MigrationRouteFilter>());
+        services.AddSingleton<MigrationReferences>();
+        services.AddSingleton<ClusterDestinations>();
+        services.AddSingleton<ShadowTargets>();
         services.AddSingleton<CohortSelector>();
         services.AddSingleton<FailoverForwarder>();
         services.AddSingleton<ShadowHttpClients>();

@@ -5,6 +5,7 @@ using ShadowProxy.Core.Comparison;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
 using ShadowProxy.Outcomes;
+using ShadowProxy.Shadow;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -15,12 +16,13 @@ namespace ShadowProxy.Proxy;
 /// both calls, the candidate attempt (the rest of YARP's pipeline, with a 5xx body held back) and, when that
 /// fails, the legacy call (YARP's forwarder, with the request body kept whole), and reports each outcome.
 /// </summary>
-internal sealed class FailoverForwarder(IProxyStateLookup proxyState, IHttpForwarder forwarder, OutcomeRecorder outcomes, TimeProvider time)
+internal sealed class FailoverForwarder(IProxyStateLookup proxyState, ClusterDestinations destinations, IHttpForwarder forwarder, OutcomeRecorder outcomes, TimeProvider time)
 {
     /// <summary>The tag on the client's server span when legacy answered a request the candidate was chosen for.</summary>
     public const string FailoverTag = "shadowproxy.failover";
 
     private readonly IProxyStateLookup _proxyState = proxyState;
+    private readonly ClusterDestinations _destinations = destinations;
     private readonly IHttpForwarder _forwarder = forwarder;
     private readonly OutcomeRecorder _outcomes = outcomes;
     private readonly TimeProvider _time = time;
@@ -43,7 +45,7 @@ internal sealed class FailoverForwarder(IProxyStateLookup proxyState, IHttpForwa
     public async Task<(Backend ServedBy, TimeSpan Elapsed)> ForwardAsync(
         HttpContext context, RequestDelegate candidate, MigrationRuntime migration, CandidateFailover failover, CappedBuffer? body, string endpoint)
     {
-        var call = new Call(this, context, candidate, migration, body, endpoint, _time.GetTimestamp());
+        var call = new Call(this, context, candidate, migration, migration.Current.LegacyClusterId, body, endpoint, _time.GetTimestamp());
         var result = await failover.ExecuteAsync(call, context.RequestAborted).ConfigureAwait(false);
         var elapsed = _time.GetElapsedTime(call.Start);
         if (result != AttemptResult.Succeeded)
@@ -60,7 +62,8 @@ internal sealed class FailoverForwarder(IProxyStateLookup proxyState, IHttpForwa
         || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
 
     /// <summary>One request under failover, the only object failover allocates per request.</summary>
-    private sealed class Call(FailoverForwarder owner, HttpContext context, RequestDelegate candidate, MigrationRuntime migration, CappedBuffer? body, string endpoint, long start)
+    private sealed class Call(
+        FailoverForwarder owner, HttpContext context, RequestDelegate candidate, MigrationRuntime migration, string legacyClusterId, CappedBuffer? body, string endpoint, long start)
         : IFailoverCall
     {
         public long Start => start;
@@ -97,10 +100,11 @@ internal sealed class FailoverForwarder(IProxyStateLookup proxyState, IHttpForwa
             }
 
             if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested
-                || !owner._proxyState.TryGetCluster(migration.LegacyClusterId, out var legacy))
+                || !owner._proxyState.TryGetCluster(legacyClusterId, out var legacy)
+                || owner._destinations.Pick(context, legacy) is not { } destination)
             {
-                // Status and headers are on the wire (YARP aborts the client's response), or the client left:
-                // legacy answers nothing, so this is no failover.
+                // Status and headers are on the wire (YARP aborts the client's response), the client left, or legacy's
+                // cluster has no available destination: legacy answers nothing, so this is no failover.
                 return;
             }
 
@@ -115,8 +119,7 @@ internal sealed class FailoverForwarder(IProxyStateLookup proxyState, IHttpForwa
 
             var legacyStart = owner._time.GetTimestamp();
             var model = legacy.Model;
-            var destination = legacy.Destinations.Values.First().Model.Config.Address;
-            await owner._forwarder.SendAsync(context, destination, model.HttpClient, model.Config.HttpRequest ?? ForwarderRequestConfig.Empty,
+            await owner._forwarder.SendAsync(context, destination.Model.Config.Address, model.HttpClient, model.Config.HttpRequest ?? ForwarderRequestConfig.Empty,
                 context.GetReverseProxyFeature().Route.Transformer).ConfigureAwait(false);
             outcomes.Served(migration, endpoint, Backend.Legacy, context, owner._time.GetElapsedTime(legacyStart));
         }

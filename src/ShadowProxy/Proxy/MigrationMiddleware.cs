@@ -39,9 +39,10 @@ internal sealed class MigrationMiddleware(
         var sample = samples.Wants(migration.Name, endpoint);
         var primary = cohorts.ChoosePrimary(context, migration, snapshot);
         var decision = ShadowEligibility.Decide(context, snapshot);
-        if (decision == ShadowDecision.Mirror && !shadows.TryReserve(migration, snapshot, primary))
+        ShadowTarget target = default;
+        if (decision == ShadowDecision.Mirror)
         {
-            decision = ShadowDecision.Dropped;
+            decision = shadows.TryReserve(context, migration, snapshot, primary, out target);
         }
 
         var failover = primary == Backend.Candidate ? FailoverForwarder.For(context, migration, snapshot) : null;
@@ -53,7 +54,7 @@ internal sealed class MigrationMiddleware(
             return ForwardAsync(context, migration, primary, endpoint);
         }
 
-        return ProxyAsync(context, migration, snapshot, primary, decision, failover, route.Match.Path, endpoint, sample);
+        return ProxyAsync(context, migration, snapshot, primary, decision, target, failover, route.Match.Path, endpoint, sample);
     }
 
     /// <summary>
@@ -66,6 +67,7 @@ internal sealed class MigrationMiddleware(
         MigrationSnapshot snapshot,
         Backend primary,
         ShadowDecision decision,
+        ShadowTarget target,
         CandidateFailover? failover,
         string? routeTemplate,
         string endpoint,
@@ -143,7 +145,7 @@ internal sealed class MigrationMiddleware(
             return;
         }
 
-        shadows.Dispatch(context, migration, snapshot, primary, routeTemplate, capture.TakeRequestCopy(), capture.TakePrimaryResponse(elapsed));
+        shadows.Dispatch(context, migration, snapshot, primary, target, routeTemplate, capture.TakeRequestCopy(), capture.TakePrimaryResponse(elapsed));
     }
 
     /// <summary>Forwards to the primary chosen above and records what the client got.</summary>

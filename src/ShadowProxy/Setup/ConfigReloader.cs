@@ -24,6 +24,8 @@ internal sealed partial class ConfigReloader(
     MigrationRegistry registry,
     MigrationController controller,
     [FromKeyedServices(ConfigReloader.GeneratedConfigKey)] InMemoryConfigProvider proxyConfig,
+    MigrationRouteFilter routeFilter,
+    MigrationReferences references,
     ReadinessState readiness,
     ProxyMetrics metrics,
     ILogger<ConfigReloader> logger) : BackgroundService
@@ -35,6 +37,21 @@ internal sealed partial class ConfigReloader(
     public const string GeneratedConfigKey = "ShadowProxy.Migrations";
 
     private ShadowProxyOptions _current = startup;
+
+    /// <summary>
+    /// Checks, before the proxy serves, that the clusters and routes the migrations name are in YARP's configuration as
+    /// loaded (<see cref="MigrationReferences"/>): they may come from any of its sources, so only the loaded state can
+    /// tell. An unknown one fails the start with <see cref="InvalidConfigurationException"/>, naming the key.
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (references.Check(_current, section.Path) is { Count: > 0 } errors)
+        {
+            throw new InvalidConfigurationException(errors);
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -69,6 +86,11 @@ internal sealed partial class ConfigReloader(
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
         var next = ConfigReader.ReadSection(section, out var errors);
+        if (next is not null && references.Check(next, section.Path) is { Count: > 0 } unknown)
+        {
+            (next, errors) = (null, unknown);
+        }
+
         if (next is null)
         {
             // Named by key, never by value (docs/security.md): readyz needs no key to read, and logs travel far.
@@ -100,7 +122,9 @@ internal sealed partial class ConfigReloader(
             }
         }
 
-        // Routes last: a new migration's route only matches once its runtime is registered.
+        // Routes last: a new migration's route only matches once its runtime is registered. The update makes YARP
+        // apply its whole configuration again, the routes claimed by RouteId included.
+        routeFilter.Claim(next);
         proxyConfig.Update(MigrationProxyConfig.Routes(next), MigrationProxyConfig.Clusters(next));
         foreach (var removed in registry.All.Where(m => !next.Migrations.Any(n => n.Name.Equals(m.Name, StringComparison.OrdinalIgnoreCase))).ToList())
         {

@@ -12,6 +12,7 @@ internal sealed class ShadowCall(
     MigrationRuntime migration,
     MigrationSnapshot snapshot,
     Backend primary,
+    ShadowTarget target,
     HttpRequestMessage message,
     CappedBuffer? requestBody,
     CapturedResponse primaryResponse) : IThreadPoolWorkItem
@@ -27,6 +28,9 @@ internal sealed class ShadowCall(
 
     public HttpRequestMessage Message => message;
 
+    /// <summary>Where <see cref="Message"/> goes, and how.</summary>
+    public ShadowTarget Target => target;
+
     public string? RouteTemplate { get; init; }
 
     public required string Path { get; init; }
@@ -37,6 +41,9 @@ internal sealed class ShadowCall(
 
     /// <summary>The noise probe's copy for legacy, when this request was sampled for one.</summary>
     public HttpRequestMessage? ProbeMessage { get; init; }
+
+    /// <summary>Where <see cref="ProbeMessage"/> goes, and how (default without a probe).</summary>
+    public ShadowTarget ProbeTarget { get; init; }
 
     /// <summary>The endpoint this request counts under (<see cref="MigrationRuntime.EndpointOf"/>).</summary>
     public string Endpoint => migration.EndpointOf(message.Method.Method, RouteTemplate, Path);

@@ -11,5 +11,8 @@ internal enum ShadowDecision
     SkippedMethod,
     SkippedBody,
     SkippedSample,
+
+    /// <summary>Eligible, but the other backend's cluster had no available destination (all unhealthy, or the cluster is gone).</summary>
+    SkippedUnavailable,
     Canceled,
 }

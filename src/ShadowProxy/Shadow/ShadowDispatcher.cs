@@ -19,7 +19,7 @@ namespace ShadowProxy.Shadow;
 /// and counted, never queued. A pair that came back goes on to the <see cref="ComparisonQueue"/>.
 /// </summary>
 internal sealed partial class ShadowDispatcher(
-    ShadowHttpClients clients,
+    ShadowTargets targets,
     ComparisonQueue comparisons,
     OutcomeRecorder outcomes,
     TimeProvider time,
@@ -32,26 +32,32 @@ internal sealed partial class ShadowDispatcher(
     private readonly TimeoutSourcePool _timeouts = new(time);
 
     /// <summary>
-    /// Takes a shadow slot before the primary is called, so that a request whose shadow would be
-    /// dropped pays for no copies. False (and counted as dropped) when the shadow limit in force is
-    /// taken (<see cref="ShadowBudget"/>: adaptive, docs/configuration.md#shadow, or <c>MaxInFlight</c>), or while the shadow
-    /// backend is closing its connections (<see cref="ConnectionOpenLimiter"/>, sized by the ceiling).
+    /// Takes a shadow slot before the primary is called, so that a request whose shadow would be dropped pays for no
+    /// copies, and chooses where the copy goes (<paramref name="target"/>, <see cref="ShadowTargets"/>).
+    /// <see cref="ShadowDecision.Dropped"/> (counted here) when the shadow limit in force is taken
+    /// (<see cref="ShadowBudget"/>: adaptive, docs/configuration.md#shadow, or <c>MaxInFlight</c>), or while the shadow
+    /// backend is closing its connections (<see cref="ConnectionOpenLimiter"/>, sized by the ceiling);
+    /// <see cref="ShadowDecision.SkippedUnavailable"/> when the other backend's cluster has no available destination.
     /// </summary>
-    public bool TryReserve(MigrationRuntime migration, MigrationSnapshot snapshot, Backend primary)
+    public ShadowDecision TryReserve(HttpContext context, MigrationRuntime migration, MigrationSnapshot snapshot, Backend primary, out ShadowTarget target)
     {
-        var target = primary == Backend.Legacy ? (snapshot.Options.Candidate ?? snapshot.Options.Legacy).Address : snapshot.Options.Legacy.Address;
-        if (!clients.LimiterFor(target).IsExhausted(snapshot.Options.Shadow.MaxInFlight))
+        if (!targets.TryResolve(context, snapshot, primary == Backend.Legacy ? Backend.Candidate : Backend.Legacy, out target))
+        {
+            return ShadowDecision.SkippedUnavailable;
+        }
+
+        if (!target.Limiter.IsExhausted(snapshot.Options.Shadow.MaxInFlight))
         {
             if (migration.TryEnterShadow(migration.ShadowBudget.Limit))
             {
-                return true;
+                return ShadowDecision.Mirror;
             }
 
             migration.ShadowBudget.CountRefused();
         }
 
         outcomes.Shadow(migration, ShadowOutcome.Dropped);
-        return false;
+        return ShadowDecision.Dropped;
     }
 
     /// <summary>Gives back a slot taken by <see cref="TryReserve"/> when the shadow is not sent after all.</summary>
@@ -63,6 +69,7 @@ internal sealed partial class ShadowDispatcher(
         MigrationRuntime migration,
         MigrationSnapshot snapshot,
         Backend primary,
+        in ShadowTarget target,
         string? routeTemplate,
         CappedBuffer? requestBody,
         CapturedResponse primaryResponse)
@@ -70,15 +77,16 @@ internal sealed partial class ShadowDispatcher(
         ShadowCall call;
         try
         {
-            var prefix = primary == Backend.Legacy ? snapshot.CandidatePrefix : snapshot.LegacyPrefix;
             // The primary's upstream request, captured by the route's last transform (docs/security.md: the same request, plus the marker).
             var upstream = context.Features.Get<UpstreamRequestCapture>()?.Request
                 ?? throw new InvalidOperationException("The primary's upstream request was not captured.");
-            var message = upstream.CreateCopy(prefix, requestBody);
-            call = new ShadowCall(this, migration, snapshot, primary, message, requestBody, primaryResponse)
+            var message = upstream.CreateCopy(target.Prefix, target.Version, target.VersionPolicy, requestBody);
+            var probe = WantsProbe(snapshot, context.Request.Method) && targets.TryResolveProbe(context, snapshot, out var probeTarget) ? probeTarget : default;
+            call = new ShadowCall(this, migration, snapshot, primary, target, message, requestBody, primaryResponse)
             {
                 // The probe copy is the same upstream request, built by the same code, sent to legacy (or the probe's Address).
-                ProbeMessage = WantsProbe(snapshot, context.Request.Method) ? upstream.CreateCopy(snapshot.ProbePrefix, requestBody) : null,
+                ProbeMessage = probe.Invoker is null ? null : upstream.CreateCopy(probe.Prefix, probe.Version, probe.VersionPolicy, requestBody),
+                ProbeTarget = probe,
                 RouteTemplate = routeTemplate,
                 Path = context.Request.Path.Value ?? "/",
                 Query = context.Request.QueryString.Value ?? string.Empty,
@@ -118,10 +126,10 @@ internal sealed partial class ShadowDispatcher(
         CapturedResponse? shadowResponse = null;
         CapturedResponse? failure = null;
         var start = time.GetTimestamp();
-        var timeoutSource = _timeouts.Rent(call.Snapshot.Options.Shadow.Timeout);
+        var timeoutSource = _timeouts.Rent(call.Target.Timeout);
         try
         {
-            shadowResponse = await SendAsync(call.Message, call.Snapshot, start, timeoutSource.Token).ConfigureAwait(false);
+            shadowResponse = await SendAsync(call.Message, call.Target.Invoker, call.Snapshot, start, timeoutSource.Token).ConfigureAwait(false);
             outcomes.ShadowAnswered(migration, call.ShadowBackend, shadowResponse);
             activity?.SetTag("http.response.status_code", shadowResponse.StatusCode);
         }
@@ -176,11 +184,11 @@ internal sealed partial class ShadowDispatcher(
     /// </summary>
     private async Task<CapturedResponse?> ProbeAsync(ShadowCall call)
     {
-        var timeoutSource = _timeouts.Rent(call.Snapshot.Options.Shadow.Timeout);
+        var timeoutSource = _timeouts.Rent(call.ProbeTarget.Timeout);
         try
         {
             outcomes.Shadow(call.Migration, ShadowOutcome.Probe);
-            return await SendAsync(call.ProbeMessage!, call.Snapshot, time.GetTimestamp(), timeoutSource.Token).ConfigureAwait(false);
+            return await SendAsync(call.ProbeMessage!, call.ProbeTarget.Invoker, call.Snapshot, time.GetTimestamp(), timeoutSource.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -197,9 +205,8 @@ internal sealed partial class ShadowDispatcher(
 
     /// <summary>Sends one copy and reads its answer; a body longer than <c>MaxBodyBytes</c> is cut (and so marked truncated) without reading on.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CapturedResponse> SendAsync(HttpRequestMessage message, MigrationSnapshot snapshot, long start, CancellationToken cancellationToken)
+    private async ValueTask<CapturedResponse> SendAsync(HttpRequestMessage message, HttpMessageInvoker invoker, MigrationSnapshot snapshot, long start, CancellationToken cancellationToken)
     {
-        var invoker = clients.Get(snapshot.Options.Shadow.MaxInFlight);
         using var response = await invoker.SendAsync(message, cancellationToken).ConfigureAwait(false);
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var body = await CappedBuffer.ReadAsync(stream, snapshot.Options.Shadow.MaxBodyBytes, stopWhenFull: true, cancellationToken).ConfigureAwait(false);

@@ -64,6 +64,7 @@ internal static class ShadowEligibility
         ShadowDecision.SkippedMethod => ShadowOutcome.SkippedMethod,
         ShadowDecision.SkippedBody => ShadowOutcome.SkippedBody,
         ShadowDecision.SkippedSample => ShadowOutcome.SkippedSample,
+        ShadowDecision.SkippedUnavailable => ShadowOutcome.SkippedUnavailable,
         _ => null,
     };
 

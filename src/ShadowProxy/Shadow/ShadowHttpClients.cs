@@ -1,44 +1,40 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
+using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ShadowProxy.Shadow;
 
 /// <summary>
-/// The shadow's own connection pools, apart from the primary's so that a slow shadow backend can
-/// never take the connections live traffic needs. Settings follow YARP's forwarder client: no proxy,
-/// no redirects, no cookies, no automatic decompression (the diff engine decodes), capped connections.
-/// Every connection attempt is counted per backend (<see cref="ConnectionOpenLimiter"/>).
+/// The shadow's own connection pools, apart from the primary's so that a slow shadow backend can never take the
+/// connections live traffic needs. Each is made by YARP's own <see cref="ForwarderHttpClientFactory"/> from a
+/// cluster's <see cref="HttpClientConfig"/> (for a backend given by address, the empty one): no proxy, no redirects,
+/// no cookies, no automatic decompression (the diff engine decodes), and the cluster's TLS, certificate, encoding and
+/// proxy settings; its connections per server are capped by the shadow's own <c>MaxInFlight</c>. Every connection
+/// attempt is counted per backend (<see cref="ConnectionOpenLimiter"/>).
 /// </summary>
-internal sealed class ShadowHttpClients(TimeProvider time) : IDisposable
+internal sealed class ShadowHttpClients : IDisposable
 {
-    private readonly ConcurrentDictionary<int, HttpMessageInvoker> _byMaxConnections = new();
+    private readonly ConcurrentDictionary<(HttpClientConfig Config, int MaxConnections), HttpMessageInvoker> _clients = new();
     private readonly ConcurrentDictionary<(string Host, int Port), ConnectionOpenLimiter> _limiters = new();
+    private readonly TimeProvider _time;
+    private readonly Factory _factory;
 
-    /// <summary>An invoker whose pool holds at most <paramref name="maxConnections"/> connections per server.</summary>
-    public HttpMessageInvoker Get(int maxConnections) => _byMaxConnections.GetOrAdd(Math.Max(1, maxConnections), Create);
+    public ShadowHttpClients(TimeProvider time)
+    {
+        _time = time;
+        _factory = new Factory(this);
+    }
+
+    /// <summary>An invoker with <paramref name="config"/>'s settings whose pool holds at most <paramref name="maxConnections"/> connections per server.</summary>
+    public HttpMessageInvoker Get(HttpClientConfig config, int maxConnections) =>
+        _clients.GetOrAdd((config, Math.Max(1, maxConnections)), static (key, factory) => factory.Create(key.Config, key.MaxConnections), _factory);
 
     /// <summary>The connection count of the backend at <paramref name="address"/> (shared by every migration that shadows to it).</summary>
     public ConnectionOpenLimiter LimiterFor(Uri address) => LimiterFor(address.IdnHost, address.Port);
 
     private ConnectionOpenLimiter LimiterFor(string host, int port) =>
-        _limiters.GetOrAdd((host, port), static (_, time) => new ConnectionOpenLimiter(time), time);
-
-    private HttpMessageInvoker Create(int maxConnections) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = ConnectAsync,
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        MaxConnectionsPerServer = maxConnections,
-        EnableMultipleHttp2Connections = true,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
-    }, disposeHandler: true);
+        _limiters.GetOrAdd((host, port), static (_, time) => new ConnectionOpenLimiter(time), _time);
 
     // What SocketsHttpHandler does by default, counted first: a refused connection costs a round trip too.
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
@@ -59,9 +55,28 @@ internal sealed class ShadowHttpClients(TimeProvider time) : IDisposable
 
     public void Dispose()
     {
-        foreach (var invoker in _byMaxConnections.Values)
+        foreach (var invoker in _clients.Values)
         {
             invoker.Dispose();
+        }
+    }
+
+    /// <summary>YARP's client factory, with the shadow's connection counting, cap and shorter timeouts.</summary>
+    private sealed class Factory(ShadowHttpClients owner) : ForwarderHttpClientFactory
+    {
+        public HttpMessageInvoker Create(HttpClientConfig config, int maxConnections) => CreateClient(new ForwarderHttpClientContext
+        {
+            ClusterId = "shadow",
+            OldConfig = HttpClientConfig.Empty,
+            NewConfig = config with { MaxConnectionsPerServer = Math.Min(config.MaxConnectionsPerServer ?? int.MaxValue, maxConnections) },
+        });
+
+        protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+        {
+            base.ConfigureHandler(context, handler);
+            handler.ConnectCallback = owner.ConnectAsync;
+            handler.PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1);
+            handler.ConnectTimeout = TimeSpan.FromSeconds(5);
         }
     }
 }

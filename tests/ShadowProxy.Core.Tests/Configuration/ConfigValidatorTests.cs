@@ -72,6 +72,20 @@ public sealed class ConfigValidatorTests
         { "breaker break above a day", m => m with { Failover = new FailoverOptions { BreakerBreakDuration = TimeSpan.FromDays(2) } }, $"{M}:Failover:BreakerBreakDuration: 2.00:00:00 is outside 00:00:00.5000000..1.00:00:00" },
         { "replay corpus beyond its bound", m => m with { Replay = new ReplayOptions { PerEndpoint = 1001 } }, $"{M}:Replay:PerEndpoint: 1001 is outside 0..1000 (0 keeps no replay corpus)" },
         { "negative replay corpus", m => m with { Replay = new ReplayOptions { PerEndpoint = -1 } }, $"{M}:Replay:PerEndpoint: -1 is outside 0..1000 (0 keeps no replay corpus)" },
+        { "backend with neither Address nor ClusterId", m => m with { Legacy = new BackendOptions() }, $"{M}:Legacy:Address: is required: an absolute URL (e.g. http://127.0.0.1:9001), or a ClusterId naming a cluster of the proxy's configuration" },
+        { "backend with both Address and ClusterId", m => m with { Candidate = m.Candidate! with { ClusterId = "orders-v2" } }, $"{M}:Candidate:ClusterId: is given beside Address: give one of them" },
+        { "empty cluster id", m => m with { Legacy = Cluster(" ") }, $"{M}:Legacy:ClusterId: is empty: name a cluster of the proxy's configuration" },
+        { "cluster id of a generated cluster", m => m with { Legacy = Cluster("shadowproxy.orders.legacy") }, $"{M}:Legacy:ClusterId: 'shadowproxy.orders.legacy' names a cluster the proxy generates for a migration" },
+        { "cluster with a timeout", m => m with { Candidate = Cluster("orders-v2") with { Timeout = TimeSpan.FromSeconds(5) } }, $"{M}:Candidate:Timeout: applies to an Address only: the cluster's own HttpRequest:ActivityTimeout applies to a ClusterId" },
+        { "candidate cluster is legacy's", m => m with { Legacy = Cluster("orders"), Candidate = Cluster("ORDERS") }, $"{M}:Candidate:ClusterId: is the same as Legacy:ClusterId" },
+        { "route with neither Path nor RouteId", m => m with { Routes = [new RouteMatchOptions { Methods = ["GET"] }] }, $"{M}:Routes[0]:Path: is required: a YARP path template (e.g. /api/orders/{{**rest}}), or a RouteId naming a route of the proxy's configuration" },
+        { "route with RouteId and Path", m => m with { Routes = [new RouteMatchOptions { RouteId = "orders", Path = "/api/{**rest}" }] }, $"{M}:Routes[0]:Path: is given beside RouteId: give one of them (the route's own match applies)" },
+        { "route with RouteId and Methods", m => m with { Routes = [new RouteMatchOptions { RouteId = "orders", Methods = ["GET"] }] }, $"{M}:Routes[0]:Methods: is given beside RouteId (the route's own match applies)" },
+        { "route with RouteId and Hosts", m => m with { Routes = [new RouteMatchOptions { RouteId = "orders", Hosts = ["shop.example"] }] }, $"{M}:Routes[0]:Hosts: is given beside RouteId (the route's own match applies)" },
+        { "route with RouteId and Headers", m => m with { Routes = [new RouteMatchOptions { RouteId = "orders", Headers = [] }] }, $"{M}:Routes[0]:Headers: is given beside RouteId (the route's own match applies)" },
+        { "empty route id", m => m with { Routes = [new RouteMatchOptions { RouteId = "" }] }, $"{M}:Routes[0]:RouteId: is empty: name a route of the proxy's configuration" },
+        { "route id of a generated route", m => m with { Routes = [new RouteMatchOptions { RouteId = "ShadowProxy.orders.0" }] }, $"{M}:Routes[0]:RouteId: 'ShadowProxy.orders.0' names a route the proxy generates for a migration" },
+        { "route claimed twice by one migration", m => m with { Routes = [new RouteMatchOptions { RouteId = "orders" }, new RouteMatchOptions { RouteId = "Orders" }] }, $"{M}:Routes[1]:RouteId: 'Orders' is already a route of migration 'orders' (a route serves one migration)" },
         { "cohort header without a name", m => m with { Cohort = new CohortOptions { Source = CohortSourceKind.Header, Name = " " } }, $"{M}:Cohort:From: names no header or cookie" },
         { "cohort cookie without a name", m => m with { Cohort = new CohortOptions { Source = CohortSourceKind.Cookie } }, $"{M}:Cohort:From: names no header or cookie" },
     };
@@ -90,6 +104,35 @@ public sealed class ConfigValidatorTests
         var errors = ConfigValidator.Validate([edit(Valid)], Root);
         Assert.True(errors.Count == 1, $"{rule}: {string.Join(Environment.NewLine, errors)}");
         Assert.Equal(expected, errors[0].ToString());
+    }
+
+    [Fact]
+    public void Clusters_and_routes_of_the_proxy_configuration_are_valid_backends_and_routes()
+    {
+        var onClusters = Valid with { Routes = [new RouteMatchOptions { RouteId = "orders" }, new RouteMatchOptions { Path = "/v2/orders/{**rest}" }], Legacy = Cluster("orders-v1"), Candidate = Cluster("orders-v2") };
+        Assert.Empty(ConfigValidator.Validate([onClusters, Valid with { Name = "mixed", Routes = [new RouteMatchOptions { RouteId = "payments" }], Candidate = Cluster("orders-v2") }], Root));
+    }
+
+    [Fact]
+    public void A_route_claimed_by_two_migrations_is_named_at_the_second()
+    {
+        var errors = ConfigValidator.Validate([Valid with { Routes = [new RouteMatchOptions { RouteId = "orders" }] }, Valid with { Name = "payments", Routes = [new RouteMatchOptions { RouteId = "ORDERS" }] }], Root);
+        Assert.Equal($"{Root}:payments:Routes[0]:RouteId: 'ORDERS' is already a route of migration 'orders' (a route serves one migration)", Assert.Single(errors).ToString());
+    }
+
+    [Fact]
+    public void References_to_clusters_and_routes_the_proxy_does_not_have_are_named_by_key()
+    {
+        var migration = Valid with { Routes = [new RouteMatchOptions { Path = "/a" }, new RouteMatchOptions { RouteId = "orders" }, new RouteMatchOptions { RouteId = "gone" }], Legacy = Cluster("orders-v1"), Candidate = Cluster("orders-v3") };
+        string[] clusters = ["orders-v1", "orders-v2"];
+        var errors = ConfigValidator.ValidateReferences([migration], Root, id => clusters.Contains(id), id => id == "orders");
+        Assert.Equal(
+            [
+                $"{M}:Routes[2]:RouteId: 'gone' is not a route of the proxy's configuration (ReverseProxy:Routes, or a route added in code)",
+                $"{M}:Candidate:ClusterId: 'orders-v3' is not a cluster of the proxy's configuration (ReverseProxy:Clusters, or a cluster added in code)",
+            ],
+            errors.Select(e => e.ToString()));
+        Assert.Empty(ConfigValidator.ValidateReferences([Valid], Root, _ => false, _ => false));
     }
 
     [Fact]
@@ -126,6 +169,8 @@ public sealed class ConfigValidatorTests
     }
 
     private static BackendOptions Backend(string address) => new() { Address = new Uri(address, UriKind.RelativeOrAbsolute) };
+
+    private static BackendOptions Cluster(string clusterId) => new() { ClusterId = clusterId };
 
     private static StageOptions Stage(string name, decimal weight) => new() { Name = name, Weight = weight };
 

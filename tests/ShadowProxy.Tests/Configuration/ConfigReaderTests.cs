@@ -27,10 +27,10 @@ public sealed class ConfigReaderTests
         { M + "Ramp:Gates:DiffSeverity", "fatal", $"{M}Ramp:Gates:DiffSeverity: 'fatal' is not breaking, risky or cosmetic" },
         { M + "Cohort:From", "Session:abc", $"{M}Cohort:From: 'Session:abc' is not one of Header:NAME, Cookie:NAME, ClientIp, Random" },
         { M + "Cohort:From", "Header:", $"{M}Cohort:From: 'Header:' names no header" },
-        { M + "Legacy:Address", null, $"{M}Legacy: is required: an object with an Address, e.g. {{ \"Address\": \"http://127.0.0.1:9001\" }}" },
+        { M + "Legacy:Address", null, $"{M}Legacy: is required: an object with an Address or a ClusterId, e.g. {{ \"Address\": \"http://127.0.0.1:9001\" }} or {{ \"ClusterId\": \"orders\" }}" },
         { M + "Candidate:Address", "not a url", $"{M}Candidate:Address: 'not a url' is not an absolute http:// or https:// URL" },
-        { M + "Routes:0:Path", null, $"{M}Routes: is required: at least one route, e.g. {{ \"Path\": \"/api/orders/{{**rest}}\" }}" },
-        { M + "Routes:1:Methods:0", "GET", $"{M}Routes[1]:Path: is required: a YARP path template, e.g. /api/orders/{{**rest}}" },
+        { M + "Routes:0:Path", null, $"{M}Routes: is required: at least one route, e.g. {{ \"Path\": \"/api/orders/{{**rest}}\" }} or {{ \"RouteId\": \"orders\" }}" },
+        { M + "Routes:1:Methods:0", "GET", $"{M}Routes[1]:Path: is required: a YARP path template (e.g. /api/orders/{{**rest}}), or a RouteId naming a route of the proxy's configuration" },
         { M + "Routes:0:Headers:0:Values:0", "a", $"{M}Routes[0]:Headers[0]:Name: is required: a header name" },
         { M + "Ramp:Stages:0:Weight", "0", $"{M}Ramp:Stages[0]:Name: is required: a stage name" },
         { M + "Ramp:Stages:0:Name", "shadow", $"{M}Ramp:Stages[0]:Weight: is required: a percentage from 0 to 100" },
@@ -46,7 +46,7 @@ public sealed class ConfigReaderTests
 
     [Fact]
     public void A_required_section_without_its_required_key_names_the_key() =>
-        Assert.Equal($"{M}Legacy:Address: is required: an absolute URL, e.g. http://127.0.0.1:9001", Refuse((M + "Legacy:Address", null), (M + "Legacy:Timeout", "00:00:05")));
+        Assert.Equal($"{M}Legacy:Address: is required: an absolute URL (e.g. http://127.0.0.1:9001), or a ClusterId naming a cluster of the proxy's configuration", Refuse((M + "Legacy:Address", null), (M + "Legacy:Timeout", "00:00:05")));
 
     [Fact]
     public void A_weight_a_decimal_would_round_is_refused() =>
@@ -87,7 +87,7 @@ public sealed class ConfigReaderTests
         Assert.Equal(ShadowOptions.DefaultMethods, migration.Shadow.Methods);
         Assert.Equal(new ShadowOptions().MinInFlight, migration.Shadow.MinInFlight);
         Assert.Equal(new DiffOptions().IgnoreHeaders, migration.Diff.IgnoreHeaders);
-        Assert.Equal(TimeSpan.FromSeconds(100), migration.Legacy.Timeout);
+        Assert.Null(migration.Legacy.Timeout);
         Assert.Null(migration.Diff.NoiseProbe.Address);
         Assert.Equal(CohortSourceKind.Random, migration.Cohort.Source);
     }

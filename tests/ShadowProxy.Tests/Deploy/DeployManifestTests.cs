@@ -33,7 +33,7 @@ public sealed class DeployManifestTests
         Assert.StartsWith("redis:", options.Store.Redis.Configuration, StringComparison.Ordinal);
         foreach (var backend in new[] { options.Migrations[0].Legacy.Address, options.Migrations[0].Candidate!.Address })
         {
-            Assert.Contains(backend.Host, services.Children.Keys.Select(k => k.ToString()));
+            Assert.Contains(backend!.Host, services.Children.Keys.Select(k => k.ToString()));
         }
 
         var dockerfile = File.ReadAllText(Path.Combine(Deploy, "Dockerfile"));

@@ -1,10 +1,12 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using ShadowProxy.Configuration;
+using ShadowProxy.Core.Configuration;
 using ShadowProxy.Metrics;
 using ShadowProxy.Migrations;
 using ShadowProxy.Proxy;
 using ShadowProxy.Shadow;
+using Yarp.ReverseProxy.Configuration;
 
 namespace ShadowProxy.Tests.Hardening;
 
@@ -116,12 +118,12 @@ public sealed class ConfigReaderFuzzTests
             using (var activity = new CancellationTokenSource())
             {
                 // YARP arms each forwarded request's activity timeout with CancelAfter.
-                activity.CancelAfter(migration.Candidate!.Timeout);
-                activity.CancelAfter(migration.Legacy.Timeout);
+                activity.CancelAfter(migration.Candidate!.Timeout ?? BackendOptions.DefaultTimeout);
+                activity.CancelAfter(migration.Legacy.Timeout ?? BackendOptions.DefaultTimeout);
             }
 
             using var clients = new ShadowHttpClients(TimeProvider.System);
-            clients.Get(migration.Shadow.MaxInFlight);
+            clients.Get(HttpClientConfig.Empty, migration.Shadow.MaxInFlight);
         }
     }
 

@@ -118,7 +118,7 @@ public sealed class FailoverForwarderTests
         Assert.True(services.GetRequiredService<MigrationRegistry>().TryGet("orders", out var migration));
         var state = services.GetRequiredService<IProxyStateLookup>();
         Assert.True(state.TryGetRoute("shadowproxy.orders.0", out var route));
-        Assert.True(state.TryGetCluster(migration.CandidateClusterId, out var candidate));
+        Assert.True(state.TryGetCluster(migration.Current.CandidateClusterId!, out var candidate));
 
         var context = new DefaultHttpContext { RequestServices = services };
         context.Request.Method = "GET";
