@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using ShadowProxy.Admin;
 using ShadowProxy.Configuration;
 using ShadowProxy.Listeners;
 using ShadowProxy.Observability;
@@ -53,7 +52,7 @@ internal static partial class ShadowProxyHost
         services?.Invoke(builder.Services);
 
         var app = builder.Build();
-        app.MapWhen(listeners.IsAdmin, AdminEndpoints.Configure);
+        app.MapWhen(listeners.IsAdmin, admin => admin.UseRouting().UseAuthentication().UseAuthorization().UseEndpoints(endpoints => endpoints.MapShadowProxyAdmin("")));
         app.UseRouting();
         app.MapReverseProxy(proxy => proxy.UseShadowMigrations());
         if (options.Admin.ApiKeys.Count == 0)

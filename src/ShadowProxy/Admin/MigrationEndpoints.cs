@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
 using ShadowProxy.Configuration;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Core.Storage;
@@ -39,8 +40,11 @@ internal static class MigrationEndpoints
                 ? Results.Ok(new RateHistoryView(RateHistory.Interval.TotalSeconds, [.. migration.History.Points(), RateHistory.Sample(migration, time.GetUtcNow())]))
                 : AdminProblems.UnknownMigration(name));
         api.MapGet("audit", AuditAsync);
-        api.MapGet("whoami", (HttpContext context, ApiKeyAuthenticator authenticator) =>
-            Results.Ok(new WhoAmI(context.Actor(), context.Role().ToString(), authenticator.IsOpen)));
+        api.MapGet("whoami", async (HttpContext context, IAuthorizationService authorization, ApiKeyAuthenticator authenticator) =>
+            Results.Ok(new WhoAmI(
+                context.Actor(),
+                ((await AdminAuthorization.StrongestRoleAsync(context, authorization).ConfigureAwait(false)) ?? AdminRole.Viewer).ToString(),
+                authenticator.IsOpen && context.User.Identity?.AuthenticationType == ShadowProxyApiKeyDefaults.AuthenticationScheme)));
         return api;
     }
 

@@ -58,7 +58,7 @@ public static class ShadowMigrationsBuilderExtensions
         services.AddSingleton<IMigrationGaugeSource>(sp => sp.GetRequiredService<MigrationRegistry>());
         services.AddShadowProxyHealthChecks();
         services.AddShadowDataPath();
-        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddShadowProxyAdminAuthorization();
         services.AddShadowProxyStore(options);
         services.AddSingleton<INoiseMarksChanged, NoiseMarksApplier>();
         services.AddSingleton<WebhookNotifier>();
