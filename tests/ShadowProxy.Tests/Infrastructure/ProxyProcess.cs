@@ -33,9 +33,10 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     public Process Process => _process;
 
     /// <summary>Runs the proxy with <paramref name="configJson"/> and waits for it to exit.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToExitAsync(string configJson, TimeSpan timeout, string[]? extraArgs = null, IDictionary<string, string>? environment = null)
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(
+        string configJson, TimeSpan timeout, string[]? extraArgs = null, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        await using var proxy = Start(configJson, extraArgs ?? [], environment: environment);
+        await using var proxy = Start(configJson, extraArgs ?? [], workingDirectory, environment);
         using var cts = new CancellationTokenSource(timeout);
         await proxy._process.WaitForExitAsync(cts.Token);
         await Task.Delay(50); // let the output readers drain
