@@ -58,6 +58,31 @@ public sealed class ConfigSourcesTests
     }
 
     [Fact]
+    public async Task Without_config_appsettings_json_alone_configures_the_proxy()
+    {
+        var directory = Directory.CreateTempSubdirectory("shadowproxy-appsettings-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), Config);
+
+        var (process, _, admin) = await ProxyProcess.StartListeningAsync(null, directory);
+        await using (process)
+        {
+            using var client = new HttpClient();
+            Assert.Contains("orders", await client.GetStringAsync(new Uri(admin, "/api/v1/migrations")), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Without_any_configuration_the_process_exits_2()
+    {
+        var directory = Directory.CreateTempSubdirectory("shadowproxy-empty-").FullName;
+
+        var (exitCode, output) = await ProxyProcess.RunToExitAsync(null, TimeSpan.FromSeconds(60), workingDirectory: directory);
+
+        Assert.True(exitCode == 2, $"exit code {exitCode}, output:{Environment.NewLine}{output}");
+        Assert.Contains("give --config FILE or --demo", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_command_line_wins_over_the_config_file()
     {
         var (exitCode, output) = await ProxyProcess.RunToExitAsync(Config, TimeSpan.FromSeconds(60), ["--ShadowProxy:Migrations:orders:Ramp:Stages:1:Weight=120"]);
