@@ -20,6 +20,7 @@ namespace ShadowProxy.Setup;
 /// </summary>
 internal sealed partial class ConfigReloader(
     IConfigurationSection section,
+    bool standalone,
     ShadowProxyOptions startup,
     MigrationRegistry registry,
     MigrationController controller,
@@ -68,7 +69,7 @@ internal sealed partial class ConfigReloader(
     /// <summary>Reads, validates and applies the configuration now; public for tests.</summary>
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        var next = ConfigReader.ReadSection(section, out var errors);
+        var next = ConfigReader.ReadSection(section, standalone, out var errors);
         if (next is null)
         {
             // Named by key, never by value (docs/security.md): readyz needs no key to read, and logs travel far.

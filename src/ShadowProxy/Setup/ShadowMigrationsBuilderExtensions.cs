@@ -42,8 +42,9 @@ public static class ShadowMigrationsBuilderExtensions
             throw new ArgumentException("Pass the ShadowProxy section (configuration.GetSection(\"ShadowProxy\")), not the whole configuration.", nameof(shadowProxySection));
         }
 
-        var options = ConfigReader.ReadSection(section, out var errors) ?? throw new InvalidConfigurationException(errors);
         var services = builder.Services;
+        var standalone = services.Any(d => d.ServiceType == typeof(StandaloneExecutable));
+        var options = ConfigReader.ReadSection(section, standalone, out var errors) ?? throw new InvalidConfigurationException(errors);
         if (services.Any(d => d.ServiceType == typeof(MigrationRegistry)))
         {
             throw new InvalidOperationException("AddShadowMigrations was already called on these services.");
@@ -65,7 +66,7 @@ public static class ShadowMigrationsBuilderExtensions
         services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());
         services.AddSingleton<MigrationController>();
         services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
-        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigReloader>(sp, section));
+        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigReloader>(sp, section, standalone));
         services.AddHostedService<SignalKeeper>();
         services.AddReplayCorpus();
 
