@@ -81,8 +81,6 @@ public static class ShadowMigrationsBuilderExtensions
         services.AddHostedService<ShadowProxyStartup>();
         services.AddProblemDetails();
         services.AddAdminOpenApi();
-        // Binding failures of admin endpoints (limit=abc) throw, so AdminGuard answers them as problem+json with the reason.
-        services.Configure<RouteHandlerOptions>(handlers => handlers.ThrowOnBadRequest = true);
 
         // The migrations' generated routes and clusters: a provider of their own beside the host's (YARP merges
         // every IProxyConfigProvider), which the configuration reloader updates and nothing else does.
