@@ -44,32 +44,12 @@ public sealed class ConfigSourcesTests
     }
 
     [Fact]
-    public async Task The_config_file_wins_over_appsettings_json()
-    {
-        var directory = Directory.CreateTempSubdirectory("shadowproxy-appsettings-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), InvalidWeight);
-
-        var (process, _, admin) = await ProxyProcess.StartListeningAsync(Config, directory);
-        await using (process)
-        {
-            using var client = new HttpClient();
-            Assert.Equal("ok\n", await client.GetStringAsync(new Uri(admin, "/healthz")));
-        }
-    }
+    public async Task The_config_file_wins_over_appsettings_json() =>
+        Assert.Equal("ok\n", await AdminGetAsync(appsettings: InvalidWeight, config: Config, "/healthz"));
 
     [Fact]
-    public async Task Without_config_appsettings_json_alone_configures_the_proxy()
-    {
-        var directory = Directory.CreateTempSubdirectory("shadowproxy-appsettings-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), Config);
-
-        var (process, _, admin) = await ProxyProcess.StartListeningAsync(null, directory);
-        await using (process)
-        {
-            using var client = new HttpClient();
-            Assert.Contains("orders", await client.GetStringAsync(new Uri(admin, "/api/v1/migrations")), StringComparison.Ordinal);
-        }
-    }
+    public async Task Without_config_appsettings_json_alone_configures_the_proxy() =>
+        Assert.Contains("orders", await AdminGetAsync(appsettings: Config, config: null, "/api/v1/migrations"), StringComparison.Ordinal);
 
     [Fact]
     public async Task Without_any_configuration_the_process_exits_2()
@@ -89,5 +69,18 @@ public sealed class ConfigSourcesTests
 
         Assert.True(exitCode == 2, $"exit code {exitCode}, output:{Environment.NewLine}{output}");
         Assert.Contains("ShadowProxy:Migrations:orders:Ramp:Stages[1]:Weight: 120 is outside 0..100", output);
+    }
+
+    /// <summary>Starts the process in a directory holding <paramref name="appsettings"/> as appsettings.json, with <paramref name="config"/> as --config (none when null), and GETs an admin path.</summary>
+    private static async Task<string> AdminGetAsync(string appsettings, string? config, string path)
+    {
+        var directory = Directory.CreateTempSubdirectory("shadowproxy-appsettings-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), appsettings);
+        var (process, _, admin) = await ProxyProcess.StartListeningAsync(config, directory);
+        await using (process)
+        {
+            using var client = new HttpClient();
+            return await client.GetStringAsync(new Uri(admin, path));
+        }
     }
 }
