@@ -3,6 +3,7 @@
 #   ./build.sh           build (Release, warnings as errors)
 #   ./build.sh test      install missing system packages, build, run every test project
 #   ./build.sh demo      run the proxy on its embedded demo configuration
+#   ./build.sh pack      pack the library (ShadowProxy.Yarp) into artifacts/packages
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -58,5 +59,6 @@ case "${1:-build}" in
   build) build ;;
   test) run_tests ;;
   demo) exec dotnet run --project src/ShadowProxy.Server -c Release -- --demo ;;
-  *) echo "usage: $0 [build|test|demo]" >&2; exit 64 ;;
+  pack) dotnet pack src/ShadowProxy/ShadowProxy.Yarp.csproj -c Release -nologo -o artifacts/packages ;;
+  *) echo "usage: $0 [build|test|demo|pack]" >&2; exit 64 ;;
 esac

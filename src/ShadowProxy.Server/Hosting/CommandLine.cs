@@ -6,7 +6,9 @@ internal sealed record CommandLine(bool Demo, string? ConfigFile, bool Help, IRe
     public const string Usage = """
         Usage: shadowproxy --demo                 run with built-in demo backends and traffic
                shadowproxy --config FILE          run with a JSON configuration file
-        Environment variables override configuration keys (ShadowProxy__Admin__Listen=...).
+               shadowproxy                        run with appsettings.json of the working directory
+        appsettings.json and appsettings.{Environment}.json are read first, --config FILE wins over them;
+        environment variables (ShadowProxy__Admin__Listen=...) and arguments (--ShadowProxy:Listen:0=...) win over both.
         Exit codes: 0 normal shutdown, 1 start-up failure, 2 invalid configuration.
         """;
 

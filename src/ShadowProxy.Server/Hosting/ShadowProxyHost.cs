@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using ShadowProxy.Admin;
 using ShadowProxy.Configuration;
 using ShadowProxy.Listeners;
 using ShadowProxy.Observability;
+using ShadowProxy.Setup;
 
 namespace ShadowProxy.Hosting;
 
@@ -12,20 +12,18 @@ namespace ShadowProxy.Hosting;
 internal static partial class ShadowProxyHost
 {
     /// <summary>
-    /// Builds (but does not start) the host. <paramref name="configure"/> adds configuration sources
-    /// in front of the environment variables and command line, which override them as usual.
+    /// Builds (but does not start) the host. Configuration comes, later sources winning, from
+    /// <c>appsettings.json</c> and <c>appsettings.{Environment}.json</c> in the current directory, then the sources
+    /// <paramref name="configure"/> adds (the <c>--config</c> file, the demo's, a test's), then environment variables
+    /// and the command line, which override any file as usual.
     /// </summary>
     public static WebApplication Build(string[] args, Action<IConfigurationBuilder> configure, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
-        var sources = builder.Configuration.Sources;
-        sources.Clear();
-        configure(builder.Configuration);
-        builder.Configuration.AddEnvironmentVariables();
-        builder.Configuration.AddCommandLine(args);
+        AddConfigurationSources(builder, args, configure);
 
         var section = builder.Configuration.GetSection(ShadowProxyOptions.SectionName);
-        var options = ConfigReader.ReadSection(section, out var errors) ?? throw new InvalidConfigurationException(errors);
+        var options = ConfigReader.ReadSection(section, standalone: true, out var errors) ?? throw new InvalidConfigurationException(errors);
 
         var listeners = new ListenerMap();
         ConfigureKestrel(builder, options, listeners);
@@ -45,6 +43,7 @@ internal static partial class ShadowProxyHost
 
         // The exe is a YARP host like any other: the library's three calls, the listeners around them.
         builder.Services.AddSingleton(listeners);
+        builder.Services.AddSingleton<StandaloneExecutable>();
         builder.Services.AddSingleton(new AdminRequestFilter(listeners.IsAdmin));
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
@@ -53,7 +52,7 @@ internal static partial class ShadowProxyHost
         services?.Invoke(builder.Services);
 
         var app = builder.Build();
-        app.MapWhen(listeners.IsAdmin, AdminEndpoints.Configure);
+        app.MapWhen(listeners.IsAdmin, admin => admin.UseRouting().UseAuthentication().UseAuthorization().UseEndpoints(endpoints => endpoints.MapShadowProxyAdmin("")));
         app.UseRouting();
         app.MapReverseProxy(proxy => proxy.UseShadowMigrations());
         if (options.Admin.ApiKeys.Count == 0)
@@ -62,6 +61,23 @@ internal static partial class ShadowProxyHost
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// The sources of ASP.NET Core's defaults in their order, with <paramref name="configure"/>'s after the
+    /// appsettings files: an explicit file wins over a stray appsettings.json in the working directory.
+    /// Every file is watched by polling (<see cref="WatchedConfigFile"/>), so a ConfigMap update is seen.
+    /// </summary>
+    private static void AddConfigurationSources(WebApplicationBuilder builder, string[] args, Action<IConfigurationBuilder> configure)
+    {
+        var configuration = builder.Configuration;
+        configuration.Sources.Clear();
+        var contentRoot = builder.Environment.ContentRootPath;
+        configuration.AddWatchedJsonFile(Path.Combine(contentRoot, "appsettings.json"), optional: true);
+        configuration.AddWatchedJsonFile(Path.Combine(contentRoot, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true);
+        configure(configuration);
+        configuration.AddEnvironmentVariables();
+        configuration.AddCommandLine(args);
     }
 
     /// <summary>Listeners and limits; the configuration is valid (<see cref="HostOptionsValidator"/>), only the certificate file may still fail to load.</summary>

@@ -15,12 +15,6 @@ internal static class ShadowProxyProgram
             return ExitCodes.Ok;
         }
 
-        if (commandLine.ConfigFile is null && !commandLine.Demo)
-        {
-            Console.Error.WriteLine("shadowproxy: give --config FILE or --demo" + Environment.NewLine + CommandLine.Usage);
-            return ExitCodes.InvalidConfiguration;
-        }
-
         if (commandLine.ConfigFile is not null && !File.Exists(commandLine.ConfigFile))
         {
             Console.Error.WriteLine($"shadowproxy: invalid configuration: --config: file '{commandLine.ConfigFile}' does not exist");
@@ -99,6 +93,14 @@ internal static class ShadowProxyProgram
 
         await using (app.ConfigureAwait(false))
         {
+            // Neither a file nor the demo, and nothing in appsettings, the environment or the arguments: a proxy
+            // of defaults would serve nothing anyone asked for.
+            if (commandLine.ConfigFile is null && demo is null && !app.Configuration.GetSection(ShadowProxyOptions.SectionName).Exists())
+            {
+                Console.Error.WriteLine("shadowproxy: no configuration: give --config FILE or --demo, or configure the ShadowProxy section in appsettings.json" + Environment.NewLine + CommandLine.Usage);
+                return ExitCodes.InvalidConfiguration;
+            }
+
             try
             {
                 await app.StartAsync().ConfigureAwait(false);

@@ -4,7 +4,7 @@ using Microsoft.Extensions.FileProviders.Physical;
 namespace ShadowProxy.Hosting;
 
 /// <summary>
-/// The <c>--config</c> file, reloaded when it changes, watched by polling (every 4 s, one stat call)
+/// A configuration file (<c>--config</c>, appsettings), reloaded when it changes, watched by polling (every 4 s, one stat call)
 /// rather than by inotify. A Kubernetes ConfigMap volume updates by swapping the <c>..data</c>
 /// symlink of the mounted directory: the file's own name never sees an event, so an inotify watcher
 /// misses the update (dotnet/runtime#36091) and live reload silently never happens. Polling compares
@@ -12,7 +12,7 @@ namespace ShadowProxy.Hosting;
 /// </summary>
 internal static class WatchedConfigFile
 {
-    public static IConfigurationBuilder AddWatchedJsonFile(this IConfigurationBuilder builder, string path)
+    public static IConfigurationBuilder AddWatchedJsonFile(this IConfigurationBuilder builder, string path, bool optional = false)
     {
         var fullPath = Path.GetFullPath(path);
         return builder.AddJsonFile(source =>
@@ -24,7 +24,7 @@ internal static class WatchedConfigFile
                 UseActivePolling = true,
             };
             source.Path = Path.GetFileName(fullPath);
-            source.Optional = false;
+            source.Optional = optional;
             source.ReloadOnChange = true;
         });
     }

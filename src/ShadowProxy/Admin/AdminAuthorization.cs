@@ -1,69 +1,102 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using ShadowProxy.Configuration;
 
 namespace ShadowProxy.Admin;
 
-/// <summary>Endpoint metadata: the least role allowed to call it (Viewer when absent).</summary>
-internal sealed record RequiredRole(AdminRole Role);
-
 /// <summary>
-/// The admin API's authentication and role check (docs/admin-api.md#roles-and-keys): missing or unknown key → 401, too
-/// weak a role → 403, both as problem+json, before the endpoint runs. The caller's name is left in
-/// <see cref="HttpContext.Items"/> for the audit log.
+/// The admin API's authorization (docs/admin-api.md#roles-and-keys): each <c>/api/v1</c> endpoint requires the
+/// <see cref="ShadowProxyPolicies"/> policy of the least role it needs, checked by ASP.NET Core's authorization
+/// middleware after routing and before the endpoint runs, so before any request body is read or bound.
 /// </summary>
 internal static class AdminAuthorization
 {
-    public const string ActorItem = "ShadowProxy.Actor";
+    /// <summary>A default scheme name no scheme has: the host has no default scheme, as before ShadowProxy registered its own.</summary>
+    private const string NoDefaultScheme = "ShadowProxy.NoDefaultScheme";
 
-    private const string RoleItem = "ShadowProxy.Role";
+    private static readonly (AdminRole Role, string Policy)[] Policies =
+    [
+        (AdminRole.Viewer, ShadowProxyPolicies.Viewer),
+        (AdminRole.Sre, ShadowProxyPolicies.Sre),
+        (AdminRole.Operator, ShadowProxyPolicies.Operator),
+    ];
 
+    /// <summary>The endpoint needs <paramref name="role"/>'s policy (the <c>/api/v1</c> group already needs Viewer's).</summary>
     public static TBuilder RequireRole<TBuilder>(this TBuilder builder, AdminRole role)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new RequiredRole(role));
+        builder.RequireAuthorization(Policy(role));
 
-    public static string Actor(this HttpContext context) => context.Items[ActorItem] as string ?? ApiKeyAuthenticator.OpenAccess.Name;
+    public static string Policy(AdminRole role) => Policies[(int)role].Policy;
 
-    public static AdminRole Role(this HttpContext context) => context.Items[RoleItem] as AdminRole? ?? ApiKeyAuthenticator.OpenAccess.Role;
+    /// <summary>The caller as the audit log names them: the principal's name (an API key's <c>Name</c>), else its name identifier.</summary>
+    public static string Actor(this HttpContext context) =>
+        context.User.Identity?.Name ?? context.User.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? "anonymous";
 
-    /// <summary>Marks the endpoints (the <c>/api/v1</c> group) that need a key and a role.</summary>
-    public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(ApiKeyRequired.Instance);
-
-    /// <summary>
-    /// Middleware between routing and the endpoints: the check runs before any endpoint code, so before
-    /// any request body is read or bound (docs/security.md), whatever the endpoint does with it.
-    /// </summary>
-    public static Task InvokeAsync(HttpContext context, RequestDelegate next)
+    /// <summary>The strongest role whose policy <paramref name="endpoint"/> requires, if any.</summary>
+    public static AdminRole? RequiredRole(Endpoint? endpoint)
     {
-        var endpoint = context.GetEndpoint();
-        if (endpoint?.Metadata.GetMetadata<ApiKeyRequired>() is null)
+        AdminRole? required = null;
+        foreach (var data in endpoint?.Metadata.GetOrderedMetadata<IAuthorizeData>() ?? [])
         {
-            return next(context);
+            foreach (var (role, policy) in Policies)
+            {
+                if (policy == data.Policy && (required is null || role > required))
+                {
+                    required = role;
+                }
+            }
         }
 
-        var authenticator = context.RequestServices.GetRequiredService<ApiKeyAuthenticator>();
-        var identity = authenticator.Authenticate(context.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null);
-        if (identity is null)
-        {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            return AdminProblems.Unauthorized(context.Request.Headers.Authorization.Count == 0
-                ? "This endpoint needs an API key: send 'Authorization: Bearer <key>'."
-                : "The API key is not one of the configured keys.").ExecuteAsync(context);
-        }
-
-        var required = endpoint.Metadata.GetMetadata<RequiredRole>()?.Role ?? AdminRole.Viewer;
-        if (identity.Role < required)
-        {
-            return AdminProblems.Forbidden($"Key '{identity.Name}' has role {identity.Role}; this needs {required} or above.").ExecuteAsync(context);
-        }
-
-        context.Items[ActorItem] = identity.Name;
-        context.Items[RoleItem] = identity.Role;
-        return next(context);
+        return required;
     }
 
-    private sealed class ApiKeyRequired
+    /// <summary>The strongest role whose policy the caller satisfies (for <c>/api/v1/whoami</c>), whatever scheme authenticated them.</summary>
+    public static async Task<AdminRole?> StrongestRoleAsync(HttpContext context, IAuthorizationService authorization)
     {
-        public static readonly ApiKeyRequired Instance = new();
+        for (var i = Policies.Length - 1; i >= 0; i--)
+        {
+            if ((await authorization.AuthorizeAsync(context.User, context, Policies[i].Policy).ConfigureAwait(false)).Succeeded)
+            {
+                return Policies[i].Role;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The API-key scheme and the three policies. A policy the host defined itself (by name, before or after this call)
+    /// is kept; the others require the API-key scheme and a role claim of that role or a stronger one. The API-key
+    /// scheme never becomes the host's default scheme: it authenticates only where a policy names it.
+    /// </summary>
+    public static IServiceCollection AddShadowProxyAdminAuthorization(this IServiceCollection services)
+    {
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ShadowProxyApiKeyDefaults.AuthenticationScheme, displayName: null, configureOptions: null);
+        services.AddAuthorization();
+        services.PostConfigure<AuthorizationOptions>(options =>
+        {
+            foreach (var (role, policy) in Policies)
+            {
+                if (options.GetPolicy(policy) is null)
+                {
+                    var roles = Policies.Where(p => p.Role >= role).Select(p => p.Role.ToString());
+                    options.AddPolicy(policy, builder => builder.AddAuthenticationSchemes(ShadowProxyApiKeyDefaults.AuthenticationScheme).RequireRole(roles));
+                }
+            }
+        });
+        services.PostConfigure<AuthenticationOptions>(options =>
+        {
+            // ASP.NET Core makes a lone scheme everyone's default. With one scheme of the host's own, that scheme stays
+            // its default; with none, no scheme is the default (ours would otherwise authenticate every proxied request).
+            if (options.DefaultScheme is null)
+            {
+                var others = options.Schemes.Where(s => s.Name != ShadowProxyApiKeyDefaults.AuthenticationScheme).ToList();
+                options.DefaultScheme = others.Count == 1 ? others[0].Name : others.Count == 0 ? NoDefaultScheme : null;
+            }
+        });
+        return services;
     }
 }

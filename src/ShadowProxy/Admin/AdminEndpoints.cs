@@ -6,33 +6,32 @@ using ShadowProxy.Storage;
 
 namespace ShadowProxy.Admin;
 
-/// <summary>The admin listener's endpoints (docs/admin-api.md). Mapped in a branch that only admin listeners reach.</summary>
+/// <summary>The admin surface's endpoints (docs/admin-api.md), mapped below a prefix by <c>MapShadowProxyAdmin</c>.</summary>
 internal static class AdminEndpoints
 {
-    public static void Configure(IApplicationBuilder admin)
+    public static void Map(IEndpointRouteBuilder admin)
     {
-        admin.UseMiddleware<AdminGuard>();
-        admin.UseRouting();
-        admin.Use(AdminAuthorization.InvokeAsync);
-        admin.UseEndpoints(endpoints =>
-        {
-            var metrics = endpoints.ServiceProvider.GetRequiredService<ProxyMetrics>();
-            endpoints.MapShadowProxyHealthChecks();
-            endpoints.MapMetrics("/metrics", metrics.Registry);
-            endpoints.MapAdminOpenApi();
-            Dashboard.DashboardEndpoints.Map(endpoints);
+        var metrics = admin.ServiceProvider.GetRequiredService<ProxyMetrics>();
+        admin.MapShadowProxyHealthChecks();
+        admin.MapMetrics("/metrics", metrics.Registry);
+        admin.MapAdminOpenApi();
+        Dashboard.DashboardEndpoints.Map(admin);
 
-            var api = endpoints.MapGroup("/api/v1").RequireApiKey().AddEndpointFilter(StoreUnavailableAsync);
-            api.MapMigrationEndpoints();
-            api.MapReportEndpoints();
-            api.MapInventoryEndpoints();
-            api.MapLearnedOpenApiEndpoints();
-            api.MapDiffEndpoints();
-            api.MapNoiseEndpoints();
-            api.MapExchangeEndpoints();
-            api.MapVersionEndpoints();
-            api.MapFallback(() => AdminProblems.NotFound("No such admin API endpoint; docs/admin-api.md lists them."));
-        });
+        var api = admin.MapGroup("/api/v1")
+            .RequireAuthorization(ShadowProxyPolicies.Viewer)
+            .WithGroupName(AdminOpenApi.DocumentName)
+            .AddEndpointFilter(StoreUnavailableAsync);
+        api.MapMigrationEndpoints();
+        api.MapReportEndpoints();
+        api.MapInventoryEndpoints();
+        api.MapLearnedOpenApiEndpoints();
+        api.MapDiffEndpoints();
+        api.MapNoiseEndpoints();
+        api.MapExchangeEndpoints();
+        api.MapVersionEndpoints();
+
+        // Below /api/v1 an unknown path (or method) needs a key like any other before it is a 404.
+        api.Map("{**path}", () => AdminProblems.NotFound("No such admin API endpoint; docs/admin-api.md lists them.")).ExcludeFromDescription();
     }
 
     /// <summary>Fleet mode: the shared store is unreachable → 503 problem+json saying so (docs/architecture.md#fleet-mode).</summary>

@@ -5,8 +5,8 @@ using Microsoft.Net.Http.Headers;
 namespace ShadowProxy.Admin;
 
 /// <summary>
-/// The first step of every request on the admin listener (docs/security.md), before
-/// routing, authentication or any endpoint:
+/// Wraps every endpoint <c>MapShadowProxyAdmin</c> maps (docs/security.md), so it holds in the exe's admin listener
+/// and below a host's prefix alike. It runs after routing and authorization, before the endpoint's own code:
 /// <list type="bullet">
 /// <item>answers carry <c>Cache-Control: no-store</c> (an endpoint may relax it, as the dashboard's
 /// assets do) and <c>X-Content-Type-Options: nosniff</c>;</item>
@@ -18,15 +18,19 @@ namespace ShadowProxy.Admin;
 /// <c>Sec-Fetch-Site: cross-site</c>) is 403, and a write with a body that is not
 /// <c>application/json</c> is 415: form posts and <c>text/plain</c> fetches are requests a browser
 /// sends cross-site without asking, keys or not;</item>
-/// <item>with no API keys (loopback only), a request whose <c>Host</c> is not a loopback name is
-/// 403: a page whose DNS name was rebound to 127.0.0.1 is same-origin with itself, not with this listener;</item>
+/// <item>with open access (no API keys, and the policies are ShadowProxy's), a request from another machine or whose
+/// <c>Host</c> is not a loopback name is 403: a page whose DNS name was rebound to 127.0.0.1 is same-origin with
+/// itself, not with this listener;</item>
 /// <item>an exception becomes problem+json (the server's own 400/413 keep their status), and any
-/// 4xx/5xx left without a body gets one, so every error of the admin listener is problem+json with a detail.</item>
+/// 4xx/5xx left without a body gets one, so every error of the admin endpoints is problem+json with a detail.</item>
 /// </list>
+/// The 401 and 403 of the authorization middleware come before it: the API-key scheme writes them as problem+json itself.
 /// </summary>
-internal sealed partial class AdminGuard(RequestDelegate next, ApiKeyAuthenticator authenticator, ILogger<AdminGuard> logger)
+internal sealed partial class AdminGuard(bool openAccess, ILogger<AdminGuard> logger)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public RequestDelegate Wrap(RequestDelegate next) => context => InvokeAsync(context, next);
+
+    private async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
         var response = context.Response;
@@ -78,9 +82,9 @@ internal sealed partial class AdminGuard(RequestDelegate next, ApiKeyAuthenticat
             return AdminProblems.NotFound("The path has a '.' or '..' segment; admin paths are matched as sent, never normalised.");
         }
 
-        if (authenticator.IsOpen && !IsLoopbackHost(request.Host))
+        if (openAccess && (!IsLoopbackHost(request.Host) || context.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote)))
         {
-            return AdminProblems.Forbidden("With no API keys the admin listener answers only requests addressed to a loopback name (localhost, 127.0.0.1, [::1]).");
+            return AdminProblems.Forbidden("With no API keys the admin API answers only requests from this machine addressed to a loopback name (localhost, 127.0.0.1, [::1]).");
         }
 
         if (!IsWrite(request.Method))
@@ -101,7 +105,7 @@ internal sealed partial class AdminGuard(RequestDelegate next, ApiKeyAuthenticat
         return null;
     }
 
-    private static void SetHeaders(HttpResponse response)
+    public static void SetHeaders(HttpResponse response)
     {
         response.Headers.CacheControl = "no-store";
         response.Headers.XContentTypeOptions = "nosniff";

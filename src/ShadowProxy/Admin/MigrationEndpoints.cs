@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
 using ShadowProxy.Configuration;
 using ShadowProxy.Core.Ramp;
 using ShadowProxy.Core.Storage;
@@ -39,8 +40,11 @@ internal static class MigrationEndpoints
                 ? Results.Ok(new RateHistoryView(RateHistory.Interval.TotalSeconds, [.. migration.History.Points(), RateHistory.Sample(migration, time.GetUtcNow())]))
                 : AdminProblems.UnknownMigration(name));
         api.MapGet("audit", AuditAsync);
-        api.MapGet("whoami", (HttpContext context, ApiKeyAuthenticator authenticator) =>
-            Results.Ok(new WhoAmI(context.Actor(), context.Role().ToString(), authenticator.IsOpen)));
+        api.MapGet("whoami", async (HttpContext context, IAuthorizationService authorization, ApiKeyAuthenticator authenticator) =>
+            Results.Ok(new WhoAmI(
+                context.Actor(),
+                ((await AdminAuthorization.StrongestRoleAsync(context, authorization).ConfigureAwait(false)) ?? AdminRole.Viewer).ToString(),
+                authenticator.IsOpen && context.User.Identity?.AuthenticationType == ShadowProxyApiKeyDefaults.AuthenticationScheme)));
         return api;
     }
 
@@ -85,15 +89,25 @@ internal static class MigrationEndpoints
         return Results.Ok(registry.All.Select((m, i) => new RollbackAllItem(results[i].IsChanged ? "rolled-back" : "unchanged", MigrationView.From(m, time.GetUtcNow()))));
     }
 
-    private static async Task<IResult> AuditAsync(string? migration, int? limit, long? before, IStateStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> AuditAsync(string? migration, string? limit, string? before, IStateStore store, CancellationToken cancellationToken)
     {
-        var take = limit ?? 100;
-        if (take is < 1 or > AuditQuery.MaxLimit)
+        if (!DiffQueryParameters.TryParseInt(limit, "limit", 100, 1, AuditQuery.MaxLimit, out var take, out var error))
         {
-            return AdminProblems.BadRequest($"limit {take} is outside 1..{AuditQuery.MaxLimit}");
+            return AdminProblems.BadRequest(error);
         }
 
-        var entries = await store.ReadAuditAsync(new AuditQuery(migration, take, before), cancellationToken).ConfigureAwait(false);
+        long? after = null;
+        if (!string.IsNullOrEmpty(before))
+        {
+            if (!DiffQueryParameters.TryParseId(before, out var id))
+            {
+                return AdminProblems.BadRequest($"before: '{before}' must be an audit entry's id (a whole number from 1).");
+            }
+
+            after = id;
+        }
+
+        var entries = await store.ReadAuditAsync(new AuditQuery(migration, take, after), cancellationToken).ConfigureAwait(false);
         return Results.Ok(entries.Select(e => new AuditView(e.Id, e.Entry.Time, e.Entry.Migration, e.Entry.Actor, e.Entry.Action, e.Entry.From, e.Entry.To, e.Entry.Reason, e.Entry.Trigger.ToString())));
     }
 

@@ -51,7 +51,7 @@ internal static class NoiseEndpoints
         }
 
         var store = services.GetRequiredService<IStateStore>();
-        var actor = context.Items[AdminAuthorization.ActorItem] as string ?? "anonymous";
+        var actor = context.Actor();
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var endpoint = NullIfEmpty(request.Endpoint);
         var changed = mark

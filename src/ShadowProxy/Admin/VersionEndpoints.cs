@@ -64,7 +64,7 @@ internal static class VersionEndpoints
             return AdminProblems.BadRequest($"version is required: printable ASCII, 1 to {CandidateVersion.MaxLength} characters, e.g. {{\"version\": \"1.5\"}}.");
         }
 
-        var actor = context.Items[AdminAuthorization.ActorItem] as string ?? "anonymous";
+        var actor = context.Actor();
         var audit = new AuditEntry
         {
             Time = time.GetUtcNow(),

@@ -49,15 +49,24 @@ internal static class ConfigReader
             [typeof(WebhookOptions)] = (options, _) => (WebhookOptions)options with { Events = ((WebhookOptions)options).Events.Distinct().ToList() },
         });
 
-    /// <summary>Reads the <c>ShadowProxy</c> section of <paramref name="configuration"/>.</summary>
+    /// <summary>Reads the <c>ShadowProxy</c> section of <paramref name="configuration"/>, as the standalone executable does.</summary>
     public static ShadowProxyOptions? Read(IConfiguration configuration, out IReadOnlyList<ConfigError> errors) =>
-        ReadSection(configuration.GetSection(ShadowProxyOptions.SectionName), out errors);
+        ReadSection(configuration.GetSection(ShadowProxyOptions.SectionName), standalone: true, out errors);
 
-    /// <summary>Reads <paramref name="section"/>, the <c>ShadowProxy</c> section wherever a host keeps it; errors name keys by its path.</summary>
-    public static ShadowProxyOptions? ReadSection(IConfigurationSection section, out IReadOnlyList<ConfigError> errors)
+    /// <summary>
+    /// Reads <paramref name="section"/>, the <c>ShadowProxy</c> section wherever a host keeps it; errors name keys by
+    /// its path. The listener keys (<see cref="ShadowProxyOptions.StandaloneKeys"/>) are the standalone executable's:
+    /// in an application of its own (not <paramref name="standalone"/>) each one given is refused, never ignored.
+    /// </summary>
+    public static ShadowProxyOptions? ReadSection(IConfigurationSection section, bool standalone, out IReadOnlyList<ConfigError> errors)
     {
         var found = new List<ConfigError>();
         var options = new ConfigBinder(found, Binding).Bind<ShadowProxyOptions>(new ConfigNode(section, section.Path));
+        if (!standalone)
+        {
+            found.AddRange(ShadowProxyOptions.StandaloneKeys.Where(key => section.GetSection(key).Exists()).Select(key => new ConfigError(
+                $"{section.Path}:{key}", "is read by the standalone shadowproxy executable only; an application configures its own Kestrel listeners, TLS and limits, and maps the admin API where it wants it")));
+        }
 
         // Semantic checks run even after parse errors, so one run reports every problem; a key the
         // reader already rejected is not reported twice.

@@ -7,6 +7,9 @@ internal sealed record ShadowProxyOptions
 {
     public const string SectionName = "ShadowProxy";
 
+    /// <summary>Keys only the standalone executable reads (its Kestrel listeners); an application hosting the library refuses them.</summary>
+    public static readonly IReadOnlyList<string> StandaloneKeys = ["Listen", "Admin:Listen", "Tls", "Limits"];
+
     public IReadOnlyList<string> Listen { get; init; } = ["http://127.0.0.1:8080"];
 
     public AdminOptions Admin { get; init; } = new();

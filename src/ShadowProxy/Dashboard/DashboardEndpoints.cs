@@ -7,7 +7,7 @@ namespace ShadowProxy.Dashboard;
 
 /// <summary>
 /// The web dashboard (docs/admin-api.md, <c>GET /</c> on the admin listener): static HTML, CSS and ES modules
-/// embedded in the assembly, served with exact content types, ETags and a strict Content-Security-Policy.
+/// embedded in the assembly, served below the admin prefix with exact content types, ETags and a strict Content-Security-Policy.
 /// The page itself holds no data: everything it shows comes from <c>/api/v1</c> with the user's key.
 /// </summary>
 internal static class DashboardEndpoints
@@ -31,7 +31,10 @@ internal static class DashboardEndpoints
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/", (HttpContext context) => Serve(context, "index.html"));
+        // Below a prefix the page must be asked for as "prefix/": its asset and API URLs are relative to it.
+        endpoints.MapGet("/", (HttpContext context) => context.Request.Path.Value is { Length: > 1 } path && !path.EndsWith('/')
+            ? Results.Redirect(path[(path.LastIndexOf('/') + 1)..] + "/")
+            : Serve(context, "index.html"));
         endpoints.MapGet("/index.html", (HttpContext context) => Serve(context, "index.html"));
         endpoints.MapGet("/assets/{file}", (string file, HttpContext context) => Serve(context, file));
     }

@@ -20,6 +20,7 @@ namespace ShadowProxy.Setup;
 /// </summary>
 internal sealed partial class ConfigReloader(
     IConfigurationSection section,
+    bool standalone,
     ShadowProxyOptions startup,
     MigrationRegistry registry,
     MigrationController controller,
@@ -85,7 +86,7 @@ internal sealed partial class ConfigReloader(
     /// <summary>Reads, validates and applies the configuration now; public for tests.</summary>
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        var next = ConfigReader.ReadSection(section, out var errors);
+        var next = ConfigReader.ReadSection(section, standalone, out var errors);
         if (next is not null && references.Check(next, section.Path) is { Count: > 0 } unknown)
         {
             (next, errors) = (null, unknown);

@@ -42,8 +42,9 @@ public static class ShadowMigrationsBuilderExtensions
             throw new ArgumentException("Pass the ShadowProxy section (configuration.GetSection(\"ShadowProxy\")), not the whole configuration.", nameof(shadowProxySection));
         }
 
-        var options = ConfigReader.ReadSection(section, out var errors) ?? throw new InvalidConfigurationException(errors);
         var services = builder.Services;
+        var standalone = services.Any(d => d.ServiceType == typeof(StandaloneExecutable));
+        var options = ConfigReader.ReadSection(section, standalone, out var errors) ?? throw new InvalidConfigurationException(errors);
         if (services.Any(d => d.ServiceType == typeof(MigrationRegistry)))
         {
             throw new InvalidOperationException("AddShadowMigrations was already called on these services.");
@@ -58,14 +59,14 @@ public static class ShadowMigrationsBuilderExtensions
         services.AddSingleton<IMigrationGaugeSource>(sp => sp.GetRequiredService<MigrationRegistry>());
         services.AddShadowProxyHealthChecks();
         services.AddShadowDataPath();
-        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddShadowProxyAdminAuthorization();
         services.AddShadowProxyStore(options);
         services.AddSingleton<INoiseMarksChanged, NoiseMarksApplier>();
         services.AddSingleton<WebhookNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());
         services.AddSingleton<MigrationController>();
         services.AddHostedService(sp => sp.GetRequiredService<MigrationController>());
-        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigReloader>(sp, section));
+        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigReloader>(sp, section, standalone));
         services.AddHostedService<SignalKeeper>();
         services.AddReplayCorpus();
 
@@ -80,8 +81,6 @@ public static class ShadowMigrationsBuilderExtensions
         services.AddHostedService<ShadowProxyStartup>();
         services.AddProblemDetails();
         services.AddAdminOpenApi();
-        // Binding failures of admin endpoints (limit=abc) throw, so AdminGuard answers them as problem+json with the reason.
-        services.Configure<RouteHandlerOptions>(handlers => handlers.ThrowOnBadRequest = true);
 
         // The migrations' generated routes and clusters: a provider of their own beside the host's (YARP merges
         // every IProxyConfigProvider), which the configuration reloader updates and nothing else does.

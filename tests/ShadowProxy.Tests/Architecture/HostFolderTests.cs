@@ -4,7 +4,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Architecture;
 
 /// <summary>
-/// docs/architecture.md#the-host-folders: the folders of the library (src/ShadowProxy) and of the executable
+/// docs/architecture.md#the-folders: the folders of the library (src/ShadowProxy) and of the executable
 /// (src/ShadowProxy.Server), one namespace each, use each other one way. A folder uses another when one of its
 /// files names it (<c>using ShadowProxy.X</c>, <c>ShadowProxy.X.Type</c>, or <c>X.Type</c> for a type declared
 /// in <c>X</c>), comments included. No library folder uses a folder of the executable.
@@ -31,7 +31,7 @@ public sealed partial class HostFolderTests
             }
         }
 
-        Assert.True(uses.Count > 10, "the host folders were not found under " + Library);
+        Assert.True(uses.Count > 10, "the folders were not found under " + Library);
         Assert.True(cycles.Count == 0, "folders that use themselves:\n" + string.Join("\n", cycles));
     }
 

@@ -112,6 +112,28 @@ public sealed class ConfigReloadTests : IAsyncLifetime
         await Eventually.True(() => _admin!.GetStringAsync("/readyz").GetAwaiter().GetResult() == "ready\n", "a fixed file clears the report", TimeSpan.FromSeconds(15));
     }
 
+    [Fact]
+    public async Task A_route_added_to_the_ReverseProxy_section_serves_without_a_restart()
+    {
+        using (var before = await _client!.GetAsync("/other/x"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, before.StatusCode);
+        }
+
+        _config!["ReverseProxy"] = JsonNode.Parse($$"""
+            {
+              "Routes": { "other": { "ClusterId": "other", "Match": { "Path": "/other/{**rest}" } } },
+              "Clusters": { "other": { "Destinations": { "one": { "Address": "{{_other!.Address}}" } } } }
+            }
+            """);
+        await WriteConfigAsync();
+
+        await Eventually.True(() => _client.GetAsync("/other/x").GetAwaiter().GetResult().Headers.TryGetValues("X-Backend", out var backend) && backend.Single() == "other",
+            "the new YARP route serves", TimeSpan.FromSeconds(15));
+        Assert.Equal(["orders"], Names());
+        Assert.Equal("Diff", await OutcomeOfNextComparisonAsync());
+    }
+
     private async Task<string> OutcomeOfNextComparisonAsync()
     {
         var before = await CountersAsync();

@@ -32,10 +32,11 @@ public sealed partial class ProxyProcess : IAsyncDisposable
 
     public Process Process => _process;
 
-    /// <summary>Runs the proxy with <paramref name="configJson"/> and waits for it to exit.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToExitAsync(string configJson, TimeSpan timeout, string[]? extraArgs = null, IDictionary<string, string>? environment = null)
+    /// <summary>Runs the proxy with <paramref name="configJson"/> (given as <c>--config</c>; none when null) and waits for it to exit.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(
+        string? configJson, TimeSpan timeout, string[]? extraArgs = null, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        await using var proxy = Start(configJson, extraArgs ?? [], environment: environment);
+        await using var proxy = Start(configJson, extraArgs ?? [], workingDirectory, environment);
         using var cts = new CancellationTokenSource(timeout);
         await proxy._process.WaitForExitAsync(cts.Token);
         await Task.Delay(50); // let the output readers drain
@@ -43,7 +44,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the proxy and waits until both its listeners are bound; returns them (proxy first, then admin).</summary>
-    public static async Task<(ProxyProcess Process, Uri Proxy, Uri Admin)> StartListeningAsync(string configJson, string? workingDirectory = null)
+    public static async Task<(ProxyProcess Process, Uri Proxy, Uri Admin)> StartListeningAsync(string? configJson, string? workingDirectory = null)
     {
         var proxy = Start(configJson, [], workingDirectory);
         var finished = proxy._process.WaitForExitAsync();
@@ -60,10 +61,8 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         return (proxy, addresses[0], addresses[1]);
     }
 
-    private static ProxyProcess Start(string configJson, string[] extraArgs, string? workingDirectory = null, IDictionary<string, string>? environment = null)
+    private static ProxyProcess Start(string? configJson, string[] extraArgs, string? workingDirectory = null, IDictionary<string, string>? environment = null)
     {
-        var configPath = Path.Combine(Path.GetTempPath(), $"shadowproxy-{Guid.NewGuid():N}.json");
-        File.WriteAllText(configPath, configJson);
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -72,8 +71,14 @@ public sealed partial class ProxyProcess : IAsyncDisposable
             WorkingDirectory = workingDirectory ?? RunDirectory.Value,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "shadowproxy.dll"));
-        info.ArgumentList.Add("--config");
-        info.ArgumentList.Add(configPath);
+        if (configJson is not null)
+        {
+            var configPath = Path.Combine(Path.GetTempPath(), $"shadowproxy-{Guid.NewGuid():N}.json");
+            File.WriteAllText(configPath, configJson);
+            info.ArgumentList.Add("--config");
+            info.ArgumentList.Add(configPath);
+        }
+
         foreach (var arg in extraArgs)
         {
             info.ArgumentList.Add(arg);

@@ -2,7 +2,8 @@
 
 const KEY_STORAGE = 'shadowproxy.apiKey';
 const OPEN_STORAGE = 'shadowproxy.open';
-const BASE = '/api/v1';
+// Relative to this module (PREFIX/assets/api.js), so the dashboard works below any prefix.
+const BASE = new URL('../api/v1', import.meta.url).pathname;
 
 /** An API answer that was not 2xx; `message` is the problem+json `detail` when there is one. */
 export class ApiError extends Error {

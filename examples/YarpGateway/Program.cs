@@ -1,0 +1,3 @@
+using YarpGateway;
+
+await Gateway.Build(args).RunAsync().ConfigureAwait(false);
