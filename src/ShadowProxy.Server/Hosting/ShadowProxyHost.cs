@@ -53,7 +53,11 @@ internal static partial class ShadowProxyHost
 
         var app = builder.Build();
         app.MapWhen(listeners.IsAdmin, admin => admin.UseRouting().UseAuthentication().UseAuthorization().UseEndpoints(endpoints => endpoints.MapShadowProxyAdmin("")));
+        // Authentication and authorization after routing, as every YARP host needs them: a ReverseProxy route's
+        // AuthorizationPolicy is metadata of the endpoint routing chose.
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapReverseProxy(proxy => proxy.UseShadowMigrations());
         if (options.Admin.ApiKeys.Count == 0)
         {

@@ -72,12 +72,7 @@ internal static class ShadowProxyProgram
         }
         catch (InvalidConfigurationException ex)
         {
-            foreach (var error in ex.Errors)
-            {
-                Console.Error.WriteLine($"shadowproxy: invalid configuration: {ConfigErrorText.WithoutText(error)}");
-            }
-
-            return ExitCodes.InvalidConfiguration;
+            return Invalid(ex);
         }
         catch (InvalidDataException ex)
         {
@@ -105,6 +100,11 @@ internal static class ShadowProxyProgram
             {
                 await app.StartAsync().ConfigureAwait(false);
             }
+            catch (InvalidConfigurationException ex)
+            {
+                // What only YARP's loaded configuration can tell: a ClusterId or RouteId it does not have.
+                return Invalid(ex);
+            }
             catch (Exception ex)
             {
                 Console.Error.WriteLine($"shadowproxy: start-up failed: {ex.Message}");
@@ -116,5 +116,15 @@ internal static class ShadowProxyProgram
         }
 
         return ExitCodes.Ok;
+    }
+
+    private static int Invalid(InvalidConfigurationException exception)
+    {
+        foreach (var error in exception.Errors)
+        {
+            Console.Error.WriteLine($"shadowproxy: invalid configuration: {ConfigErrorText.WithoutText(error)}");
+        }
+
+        return ExitCodes.InvalidConfiguration;
     }
 }
