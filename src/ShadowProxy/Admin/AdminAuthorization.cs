@@ -95,6 +95,15 @@ internal static class AdminAuthorization
             {
                 var others = options.Schemes.Where(s => s.Name != ShadowProxyApiKeyDefaults.AuthenticationScheme).ToList();
                 options.DefaultScheme = others.Count == 1 ? others[0].Name : others.Count == 0 ? NoDefaultScheme : null;
+                if (others.Count == 0)
+                {
+                    // Then a challenge or forbid with no scheme named (a ReverseProxy route's AuthorizationPolicy, such as
+                    // "Default", in the executable) would throw, a 500: it answers a plain 401 or 403 instead. Only these two:
+                    // nothing authenticates proxied requests, which keeps authentication off the data path.
+                    options.AddScheme(NoUserAuthenticationHandler.Scheme, scheme => scheme.HandlerType = typeof(NoUserAuthenticationHandler));
+                    options.DefaultChallengeScheme ??= NoUserAuthenticationHandler.Scheme;
+                    options.DefaultForbidScheme ??= NoUserAuthenticationHandler.Scheme;
+                }
             }
         });
         return services;
