@@ -38,14 +38,30 @@ public sealed class TestProxy : IAsyncDisposable
     public static Dictionary<string, string?> MigrationConfig(string migration, Uri legacy, Uri candidate, string routePath = "/api/{**rest}")
     {
         var prefix = $"ShadowProxy:Migrations:{migration}:";
-        return new Dictionary<string, string?>
+        var config = BaseConfig(prefix);
+        config[prefix + "Routes:0:Path"] = routePath;
+        config[prefix + "Legacy:Address"] = legacy.ToString();
+        config[prefix + "Candidate:Address"] = candidate.ToString();
+        return config;
+    }
+
+    /// <summary>Like <see cref="MigrationConfig"/>, for a migration on the YARP configuration's own route and clusters (SPEC §12), which the test adds.</summary>
+    public static Dictionary<string, string?> ClusterMigrationConfig(string migration, string routeId, string legacyClusterId, string candidateClusterId)
+    {
+        var prefix = $"ShadowProxy:Migrations:{migration}:";
+        var config = BaseConfig(prefix);
+        config[prefix + "Routes:0:RouteId"] = routeId;
+        config[prefix + "Legacy:ClusterId"] = legacyClusterId;
+        config[prefix + "Candidate:ClusterId"] = candidateClusterId;
+        return config;
+    }
+
+    private static Dictionary<string, string?> BaseConfig(string prefix) =>
+        new()
         {
             ["ShadowProxy:Listen:0"] = "http://127.0.0.1:0",
             ["ShadowProxy:Admin:Listen"] = "http://127.0.0.1:0",
             ["ShadowProxy:Store:Sqlite:Path"] = Path.Combine(Path.GetTempPath(), "shadowproxy-tests", Guid.NewGuid().ToString("N"), "shadowproxy.db"),
-            [prefix + "Routes:0:Path"] = routePath,
-            [prefix + "Legacy:Address"] = legacy.ToString(),
-            [prefix + "Candidate:Address"] = candidate.ToString(),
             [prefix + "Ramp:AutoAdvance"] = "false",
             // Tests that are not about the gates must not be rolled back by latency jitter on a busy machine.
             [prefix + "Ramp:AutomaticRollback"] = "false",
@@ -55,7 +71,6 @@ public sealed class TestProxy : IAsyncDisposable
             // Tests about the probe turn it back on.
             [prefix + "Diff:NoiseProbe:Enabled"] = "false",
         };
-    }
 
     /// <param name="services">Extra service registrations, after the proxy's own (e.g. an in-memory trace exporter).</param>
     public static async Task<TestProxy> StartAsync(IDictionary<string, string?> configuration, Action<IServiceCollection>? services = null)
