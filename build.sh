@@ -58,7 +58,7 @@ run_tests() {
 case "${1:-build}" in
   build) build ;;
   test) run_tests ;;
-  demo) exec dotnet run --project src/ShadowProxy.Server -c Release -- --demo ;;
-  pack) dotnet pack src/ShadowProxy/ShadowProxy.Yarp.csproj -c Release -nologo -o artifacts/packages ;;
+  demo) exec dotnet run --project src/ShadowProxy -c Release -- --demo ;;
+  pack) dotnet pack src/ShadowProxy.Yarp/ShadowProxy.Yarp.csproj -c Release -nologo -o artifacts/packages ;;
   *) echo "usage: $0 [build|test|demo|pack]" >&2; exit 64 ;;
 esac

@@ -7,7 +7,7 @@
 // measure the logger, not the proxy.
 using Yarp.ReverseProxy.Configuration;
 
-// The same runtime tuning as ShadowProxy (src/ShadowProxy.Server/Hosting/SocketCompletions.cs): socket
+// The same runtime tuning as ShadowProxy (src/ShadowProxy/Hosting/SocketCompletions.cs): socket
 // completions inline on Linux unless the environment decides, so that target 1 compares data paths.
 if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
 {

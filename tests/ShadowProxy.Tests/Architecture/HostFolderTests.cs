@@ -4,16 +4,16 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Architecture;
 
 /// <summary>
-/// docs/architecture.md#the-folders: the folders of the library (src/ShadowProxy) and of the executable
-/// (src/ShadowProxy.Server), one namespace each, use each other one way. A folder uses another when one of its
+/// docs/architecture.md#the-folders: the folders of the library (src/ShadowProxy.Yarp) and of the executable
+/// (src/ShadowProxy), one namespace each, use each other one way. A folder uses another when one of its
 /// files names it (<c>using ShadowProxy.X</c>, <c>ShadowProxy.X.Type</c>, or <c>X.Type</c> for a type declared
 /// in <c>X</c>), comments included. No library folder uses a folder of the executable.
 /// </summary>
 public sealed partial class HostFolderTests
 {
-    private static readonly string Library = Path.Combine(RepositoryFiles.Root(), "src", "ShadowProxy");
+    private static readonly string Library = Path.Combine(RepositoryFiles.Root(), "src", "ShadowProxy.Yarp");
 
-    private static readonly string Executable = Path.Combine(RepositoryFiles.Root(), "src", "ShadowProxy.Server");
+    private static readonly string Executable = Path.Combine(RepositoryFiles.Root(), "src", "ShadowProxy");
 
     [Fact]
     public void No_host_folder_uses_itself_through_the_folders_it_uses()

@@ -16,8 +16,8 @@ namespace ShadowProxy.Tests.Examples;
 
 /// <summary>
 /// examples/YarpGateway (README.md, "Adding ShadowProxy to an existing YARP gateway"), run as written: its own
-/// appsettings.json and Program, on real Kestrel, with only the backends' addresses, the store and the ramp's
-/// automation replaced; the test mints JWTs with the example's demo key.
+/// appsettings.json and Program, on real Kestrel, with only its clusters' destination addresses, the store and the
+/// automatic rollback and noise probe replaced; the test mints JWTs with the example's demo key.
 /// </summary>
 public sealed class YarpGatewayTests : IAsyncLifetime
 {
@@ -32,10 +32,18 @@ public sealed class YarpGatewayTests : IAsyncLifetime
         _legacy = await TestBackend.StartAsync("legacy");
         _candidate = await TestBackend.StartAsync("candidate");
         _customers = await TestBackend.StartAsync("customers");
-        var overrides = TestProxy.MigrationConfig("orders", _legacy.Address, _candidate.Address, "/api/orders/{**rest}");
-        overrides.Remove("ShadowProxy:Listen:0");
-        overrides.Remove("ShadowProxy:Admin:Listen");
-        overrides["ReverseProxy:Clusters:customers:Destinations:one:Address"] = _customers.Address.ToString();
+        // Only where the example's backends listen, where its store is, and the ramp's and the probe's automation, which
+        // tests that count requests must not see; its routes, clusters and migration stay as written.
+        const string Migration = "ShadowProxy:Migrations:orders:";
+        var overrides = new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Clusters:orders-legacy:Destinations:one:Address"] = _legacy.Address.ToString(),
+            ["ReverseProxy:Clusters:orders-candidate:Destinations:one:Address"] = _candidate.Address.ToString(),
+            ["ReverseProxy:Clusters:customers:Destinations:one:Address"] = _customers.Address.ToString(),
+            ["ShadowProxy:Store:Sqlite:Path"] = Path.Combine(Path.GetTempPath(), "shadowproxy-tests", Guid.NewGuid().ToString("N"), "shadowproxy.db"),
+            [Migration + "Ramp:AutomaticRollback"] = "false",
+            [Migration + "Diff:NoiseProbe:Enabled"] = "false",
+        };
         overrides["Logging:LogLevel:Default"] = "Warning";
 
         _app = Gateway.Build(["--urls", "http://127.0.0.1:0"], configuration => configuration
@@ -66,8 +74,24 @@ public sealed class YarpGatewayTests : IAsyncLifetime
         var answer = await _client!.GetStringAsync("/api/orders/7");
 
         Assert.Contains("\"backend\":\"legacy\"", answer, StringComparison.Ordinal);
-        await Eventually.True(() => _candidate!.Requests.Any(r => r.IsShadow && r.Path == "/api/orders/7"), "the candidate got the shadow copy");
+        await Eventually.True(() => _candidate!.Requests.Any(r => r.IsShadow), "the candidate got the shadow copy");
         await Eventually.True(async () => await ComparisonsAsync() == 1, "the admin report counts the comparison");
+    }
+
+    [Fact]
+    public async Task The_routes_transform_applies_to_the_primary_and_to_the_shadow_copy()
+    {
+        using var answer = await _client!.GetAsync("/api/orders/7?expand=lines");
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        await Eventually.True(() => !_candidate!.Requests.IsEmpty, "the candidate got the shadow copy");
+        var primary = Assert.Single(_legacy!.Requests);
+        var shadow = Assert.Single(_candidate!.Requests);
+        Assert.False(primary.IsShadow);
+        Assert.True(shadow.IsShadow);
+        // PathRemovePrefix "/api" of the example's orders route, on both sides.
+        Assert.Equal(("/orders/7", "?expand=lines"), (primary.Path, primary.Query));
+        Assert.Equal(("/orders/7", "?expand=lines"), (shadow.Path, shadow.Query));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using ShadowProxy.Tests.Infrastructure;
 namespace ShadowProxy.Tests.Setup;
 
 /// <summary>
-/// The library packs (<c>dotnet pack src/ShadowProxy/ShadowProxy.Yarp.csproj</c>) into one package a YARP app can
+/// The library packs (<c>dotnet pack src/ShadowProxy.Yarp/ShadowProxy.Yarp.csproj</c>) into one package a YARP app can
 /// restore: the library and the core it carries, its README, and the metadata a feed shows.
 /// </summary>
 public sealed class PackageTests
@@ -23,7 +23,7 @@ public sealed class PackageTests
             UseShellExecute = false,
         };
         // The build the tests run against: packing it compiles nothing.
-        foreach (var arg in new[] { "pack", Path.Combine(RepositoryFiles.Root(), "src", "ShadowProxy", "ShadowProxy.Yarp.csproj"), "-c", configuration, "--no-build", "-o", output, "-nologo" })
+        foreach (var arg in new[] { "pack", Path.Combine(RepositoryFiles.Root(), "src", "ShadowProxy.Yarp", "ShadowProxy.Yarp.csproj"), "-c", configuration, "--no-build", "-o", output, "-nologo" })
         {
             info.ArgumentList.Add(arg);
         }
