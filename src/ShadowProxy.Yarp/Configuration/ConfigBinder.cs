@@ -31,8 +31,6 @@ internal sealed class ConfigBinder(List<ConfigError> errors, ConfigBinding bindi
         [typeof(TimeSpan)] = ConfigScalar.Of((string s, out TimeSpan v) => TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out v), "a duration (hh:mm:ss or d.hh:mm:ss)"),
     };
 
-    private static readonly NullabilityInfoContext Nullability = new();
-
     public T Bind<T>(ConfigNode node)
         where T : class => (T)Record(typeof(T), node);
 
@@ -81,9 +79,11 @@ internal sealed class ConfigBinder(List<ConfigError> errors, ConfigBinding bindi
         return bindings.Normalize.TryGetValue(type, out var normalize) ? normalize(options, node) : options;
     }
 
+    // A NullabilityInfoContext per read: it caches in a plain Dictionary, and hosts read configuration concurrently (the
+    // tests start several in parallel; a library host may build more than one), which corrupted a shared one.
     private object? Read(PropertyInfo property, ConfigNode node) =>
         property.PropertyType == typeof(Uri)
-            ? Url(node, property.IsDefined(typeof(SecretValueAttribute)), Nullability.Create(property).WriteState == NullabilityState.Nullable)
+            ? Url(node, property.IsDefined(typeof(SecretValueAttribute)), new NullabilityInfoContext().Create(property).WriteState == NullabilityState.Nullable)
             : Read(property.PropertyType, node);
 
     private object? Read(Type type, ConfigNode node)
