@@ -81,6 +81,22 @@ public sealed class LibraryModeTests
         Assert.Equal(["ShadowProxy:Listen", "ShadowProxy:Admin:Listen"], refused.Errors.Select(e => e.Key));
     }
 
+    [Fact]
+    public void The_exceptions_message_names_the_key_and_not_the_text_value_a_host_would_log()
+    {
+        var config = TestProxy.MigrationConfig("orders", new Uri("http://127.0.0.1:9001"), new Uri("http://127.0.0.1:9002"));
+        config.Remove("ShadowProxy:Listen:0");
+        config.Remove("ShadowProxy:Admin:Listen");
+        config["ShadowProxy:Migrations:orders:Endpoints:Templates:0"] = "s3cr3t-looking";
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
+
+        var refused = Assert.Throws<InvalidConfigurationException>(() => new ServiceCollection().AddReverseProxy().AddShadowMigrations(configuration.GetSection("ShadowProxy")));
+
+        Assert.Contains("ShadowProxy:Migrations:orders:Endpoints:Templates[0]", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-looking", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(refused.Errors, e => e.Message.Contains("s3cr3t-looking", StringComparison.Ordinal));
+    }
+
     private static Dictionary<string, string?> ApplicationConfig(TestBackend legacy, TestBackend candidate)
     {
         var config = TestProxy.MigrationConfig("orders", legacy.Address, candidate.Address, "/api/orders/{**rest}");
